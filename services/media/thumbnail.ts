@@ -1,0 +1,64 @@
+import type { Context, SNSEvent } from 'aws-lambda';
+import { ContentRepository } from '#shared/adapters/content-repository';
+import { s3 } from '#shared/adapters/clients';
+import { MediaStorage } from '#shared/adapters/media-storage';
+import { requireEnv, requireIntEnv } from '#shared/config';
+import { derivedKey } from '#shared/domain/content';
+import { RejectedMediaError } from '#shared/errors';
+import { logger } from '#shared/logger';
+import { loadUploadDecision } from '#shared/media/upload-check';
+import { uploadedObjects } from '#shared/media/upload-event';
+import { makeThumbnail } from '#shared/media/thumbnail';
+
+const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
+const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
+const thumbnailWidth = requireIntEnv('THUMBNAIL_WIDTH');
+const maxBytes = requireIntEnv('UPLOAD_MAX_BYTES');
+
+// Subscribed to the uploads topic. Delivery is at least once: every write below is keyed by the
+// content id and conditional on the item being PENDING, so a redelivery changes nothing.
+export const handler = async (event: SNSEvent, context: Context): Promise<void> => {
+  logger.addContext(context);
+  for (const object of uploadedObjects(event)) {
+    logger.appendKeys({ key: object.key });
+    try {
+      const decision = await loadUploadDecision(object, content, maxBytes);
+      if (decision.action === 'skip') {
+        logger.info('Upload skipped', { why: decision.why });
+        continue;
+      }
+      const { contentId } = decision.item;
+      if (decision.action === 'reject') {
+        await content.reject(contentId, decision.reason);
+        logger.info('Upload rejected', { contentId, reason: decision.reason });
+        continue;
+      }
+      let thumbnail;
+      try {
+        thumbnail = await makeThumbnail(await storage.read(object.key), thumbnailWidth);
+      } catch (error) {
+        if (!(error instanceof RejectedMediaError)) throw error;
+        await content.reject(contentId, error.reason);
+        logger.info('Upload rejected', { contentId, reason: error.reason });
+        continue;
+      }
+      const key = derivedKey(contentId, 'thumbnail.webp');
+      await storage.write(key, thumbnail.data, thumbnail.contentType);
+      const recorded = await content.recordDerivatives(
+        contentId,
+        { thumbnail: { key, contentType: thumbnail.contentType, width: thumbnail.width, height: thumbnail.height, bytes: thumbnail.data.length } },
+        thumbnail.source,
+      );
+      if (!recorded) {
+        // Rejected meanwhile (by the metadata function): a rejected item keeps no derivative.
+        await storage.deleteKeys([key]);
+        logger.info('Item no longer pending; derivative removed', { contentId });
+        continue;
+      }
+      const ready = await content.markReadyIfComplete(contentId);
+      logger.info('Thumbnail stored', { contentId, width: thumbnail.width, height: thumbnail.height, ready });
+    } finally {
+      logger.removeKeys(['key']);
+    }
+  }
+};

@@ -1,0 +1,18 @@
+// Configuration is read once, at cold start, and a missing value fails fast with its name.
+
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`Missing environment variable ${name}: set it in serverless.yml for this function.`);
+  }
+  return value;
+}
+
+export function requireIntEnv(name: string): number {
+  const raw = requireEnv(name);
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new Error(`Environment variable ${name} must be a positive integer, got "${raw}".`);
+  }
+  return value;
+}

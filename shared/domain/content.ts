@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+export const VISIBILITIES = ['public', 'friends', 'private'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+/** Types a client may declare. What the file really is gets decided by decoding it. */
+export const UPLOAD_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif'] as const;
+
+export type ContentStatus = 'PENDING' | 'READY' | 'REJECTED';
+
+export interface GpsPosition {
+  latitude: number;
+  longitude: number;
+  altitude?: number;
+}
+
+export interface MediaMetadata {
+  width?: number;
+  height?: number;
+  /** Local time as written by the camera, ISO 8601 with its offset when the file records one. */
+  takenAt?: string;
+  make?: string;
+  model?: string;
+  gps?: GpsPosition;
+}
+
+export interface Derivative {
+  key: string;
+  contentType: string;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+export interface ContentItem {
+  contentId: string;
+  ownerId: string;
+  status: ContentStatus;
+  visibility: Visibility;
+  caption?: string;
+  contentType: string;
+  declaredBytes: number;
+  originalKey: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  reason?: string;
+  metadata?: MediaMetadata;
+  derivatives?: Record<string, Derivative>;
+  /** Epoch seconds; DynamoDB's TTL removes uploads that never completed. */
+  expiresAt?: number;
+}
+
+export const CAPTION_MAX = 2200;
+
+export function createContentSchema(maxBytes: number) {
+  return z.strictObject({
+    caption: z.string().trim().max(CAPTION_MAX).optional(),
+    visibility: z.enum(VISIBILITIES).default('private'),
+    contentType: z.enum(UPLOAD_CONTENT_TYPES),
+    size: z.number().int().min(1).max(maxBytes, `size must be at most ${maxBytes} bytes`),
+  });
+}
+
+export const contentIdSchema = z.uuid();
+
+/** Pending uploads expire after a day; the stream's REMOVE event then cleans their files. */
+export const PENDING_TTL_SECONDS = 24 * 60 * 60;
+
+export function newPendingItem(input: {
+  contentId: string;
+  ownerId: string;
+  caption?: string;
+  visibility: Visibility;
+  contentType: string;
+  size: number;
+  now: Date;
+}): ContentItem {
+  const at = input.now.toISOString();
+  return {
+    contentId: input.contentId,
+    ownerId: input.ownerId,
+    status: 'PENDING',
+    visibility: input.visibility,
+    ...(input.caption ? { caption: input.caption } : {}),
+    contentType: input.contentType,
+    declaredBytes: input.size,
+    originalKey: originalKey(input.ownerId, input.contentId),
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+    expiresAt: Math.floor(input.now.getTime() / 1000) + PENDING_TTL_SECONDS,
+  };
+}
+
+// Object keys are made on the server only: uploads/{userId}/{contentId} for originals,
+// derived/{contentId}/{name} for what the pipeline produces.
+export function originalKey(ownerId: string, contentId: string): string {
+  return `uploads/${ownerId}/${contentId}`;
+}
+
+export function derivedKey(contentId: string, name: string): string {
+  return `derived/${contentId}/${name}`;
+}
+
+export function derivedPrefix(contentId: string): string {
+  return `derived/${contentId}/`;
+}
+
+const ORIGINAL_KEY = /^uploads\/([^/]+)\/([0-9a-f-]{36})$/;
+
+/** The owner and content id encoded in an original's key, or undefined for any other key. */
+export function parseOriginalKey(key: string): { ownerId: string; contentId: string } | undefined {
+  const match = ORIGINAL_KEY.exec(key);
+  if (!match || !contentIdSchema.safeParse(match[2]).success) return undefined;
+  return { ownerId: match[1]!, contentId: match[2]! };
+}
+
+/** What the owner sees of an item (GET /content/{id}). */
+export interface ContentView {
+  contentId: string;
+  ownerId: string;
+  status: ContentStatus;
+  reason?: string;
+  visibility: Visibility;
+  caption?: string;
+  contentType: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  metadata?: MediaMetadata;
+  urls: Record<string, { url: string; width: number; height: number; contentType: string } | { url: string }>;
+}

@@ -1,0 +1,107 @@
+import exifr from 'exifr';
+import type { GpsPosition, MediaMetadata } from '#shared/domain/content';
+
+const STRING_MAX = 64;
+
+/** The raw tags exifr gives us that we keep; everything else in the file is ignored. */
+export interface RawExif {
+  Make?: unknown;
+  Model?: unknown;
+  DateTimeOriginal?: unknown;
+  CreateDate?: unknown;
+  OffsetTimeOriginal?: unknown;
+  OffsetTime?: unknown;
+  latitude?: unknown;
+  longitude?: unknown;
+  GPSAltitude?: unknown;
+  GPSAltitudeRef?: unknown;
+}
+
+/** Reads the EXIF subset from the start of a file (a ranged GET is enough). */
+export async function readExif(head: Buffer): Promise<RawExif | undefined> {
+  try {
+    const parsed = (await exifr.parse(head, {
+      // Only the blocks that hold what we keep.
+      tiff: true,
+      ifd0: { pick: ['Make', 'Model'] } as never,
+      exif: { pick: ['DateTimeOriginal', 'CreateDate', 'OffsetTimeOriginal', 'OffsetTime'] } as never,
+      gps: true,
+      interop: false,
+      ifd1: false,
+      xmp: false,
+      icc: false,
+      iptc: false,
+      jfif: false,
+      ihdr: false,
+      makerNote: false,
+      userComment: false,
+      // Keep dates as the camera wrote them: "YYYY:MM:DD HH:MM:SS" is local time, not UTC.
+      reviveValues: false,
+    })) as RawExif | undefined;
+    return parsed ?? undefined;
+  } catch {
+    // A file without EXIF, or EXIF we cannot parse, has no metadata to keep; that is not an error.
+    return undefined;
+  }
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  // Strip control characters and padding NULs cameras leave behind, then cap the length.
+  const cleaned = value.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return cleaned ? cleaned.slice(0, STRING_MAX) : undefined;
+}
+
+const EXIF_DATE = /^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})/;
+const OFFSET = /^[+-](0\d|1[0-4]):[0-5]\d$/;
+
+/** "2024:06:01 14:03:22" + "+02:00" -> "2024-06-01T14:03:22+02:00"; without an offset, local time. */
+export function takenAt(date: unknown, offset: unknown): string | undefined {
+  if (typeof date !== 'string') return undefined;
+  const m = EXIF_DATE.exec(date);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s] = m;
+  const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}`;
+  if (Number.isNaN(Date.parse(`${iso}Z`))) return undefined;
+  const off = typeof offset === 'string' ? offset.trim() : undefined;
+  return off && OFFSET.test(off) ? `${iso}${off}` : iso;
+}
+
+function gps(raw: RawExif): GpsPosition | undefined {
+  const { latitude, longitude } = raw;
+  if (typeof latitude !== 'number' || typeof longitude !== 'number') return undefined;
+  if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) return undefined;
+  if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return undefined;
+  const position: GpsPosition = { latitude: round(latitude, 6), longitude: round(longitude, 6) };
+  if (typeof raw.GPSAltitude === 'number' && Number.isFinite(raw.GPSAltitude)) {
+    position.altitude = round(belowSeaLevel(raw.GPSAltitudeRef) ? -raw.GPSAltitude : raw.GPSAltitude, 1);
+  }
+  return position;
+}
+
+// GPSAltitudeRef is a BYTE: exifr returns it as a number or a one-byte array; 1 = below sea level.
+function belowSeaLevel(ref: unknown): boolean {
+  if (typeof ref === 'number') return ref === 1;
+  if (ref instanceof Uint8Array) return ref[0] === 1;
+  return false;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** The bounded subset we store: taken-at (with offset), camera, GPS. Pure. */
+export function exifSubset(raw: RawExif | undefined): MediaMetadata {
+  if (!raw) return {};
+  const out: MediaMetadata = {};
+  const when = takenAt(raw.DateTimeOriginal ?? raw.CreateDate, raw.OffsetTimeOriginal ?? raw.OffsetTime);
+  if (when) out.takenAt = when;
+  const make = text(raw.Make);
+  if (make) out.make = make;
+  const model = text(raw.Model);
+  if (model) out.model = model;
+  const position = gps(raw);
+  if (position) out.gps = position;
+  return out;
+}

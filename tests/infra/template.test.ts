@@ -1,0 +1,137 @@
+// Asserts on the CloudFormation template `osls package` builds (no AWS credentials needed).
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string | string[] };
+let resources: Record<string, Resource>;
+let dir: string;
+const root = path.resolve(__dirname, '..', '..');
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const DATA_SERVICES = ['dynamodb', 's3', 'sns', 'sqs', 'cognito-idp', 'kms'];
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'media-share-package-'));
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
+  await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'ci', '--package', dir], {
+    cwd: root,
+    env: { ...env, AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' },
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  resources = JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+}, 180_000);
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('packaged template', () => {
+  it('gives every function its own role and runs it on nodejs22.x', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(6);
+    const roles = functions.map(([, fn]) => fn.Properties.Role?.['Fn::GetAtt']?.[0]);
+    expect(roles.every(Boolean)).toBe(true);
+    expect(new Set(roles).size).toBe(functions.length);
+    expect(ofType('AWS::IAM::Role').length).toBe(functions.length);
+    for (const [, fn] of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');
+  });
+
+  it('grants data actions only on named resources, never on *', () => {
+    const offenders: string[] = [];
+    for (const [roleId, role] of ofType('AWS::IAM::Role')) {
+      for (const policy of role.Properties.Policies ?? []) {
+        for (const statement of policy.PolicyDocument.Statement) {
+          const actions: string[] = [statement.Action].flat();
+          const data = actions.filter((a) => DATA_SERVICES.includes(a.split(':')[0]!));
+          if (!data.length) continue;
+          for (const action of data) if (action.endsWith(':*') || action === '*') offenders.push(`${roleId}: wildcard action ${action}`);
+          for (const resource of [statement.Resource].flat()) {
+            if (resource === '*' || resource === undefined) offenders.push(`${roleId}: ${data.join(',')} on *`);
+            const text = JSON.stringify(resource);
+            if (/:::\*"|:\*"$|bucket\/\*"$/.test(text)) offenders.push(`${roleId}: ${data.join(',')} on ${text}`);
+          }
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('blocks public access to the media bucket and refuses plain HTTP', () => {
+    const media = resources.MediaBucket!;
+    expect(media.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    const policy = ofType('AWS::S3::BucketPolicy').find(([, p]) => p.Properties.Bucket?.Ref === 'MediaBucket')![1];
+    const deny = policy.Properties.PolicyDocument.Statement.find((s: any) => s.Effect === 'Deny');
+    expect(deny.Condition.Bool['aws:SecureTransport']).toBe('false');
+    expect(media.Properties.CorsConfiguration.CorsRules[0].AllowedMethods).toContain('POST');
+  });
+
+  it('notifies one topic from S3, and both processing functions subscribe to it', () => {
+    const media = resources.MediaBucket!;
+    const n = media.Properties.NotificationConfiguration;
+    expect(n.LambdaConfigurations ?? []).toEqual([]);
+    expect(n.QueueConfigurations ?? []).toEqual([]);
+    expect(n.TopicConfigurations).toHaveLength(1);
+    const [topicConfig] = n.TopicConfigurations;
+    expect(topicConfig.Topic).toEqual({ Ref: 'UploadsTopic' });
+    expect(topicConfig.Filter.S3Key.Rules).toContainEqual({ Name: 'prefix', Value: 'uploads/' });
+    // S3 refuses two configurations with the same event type and overlapping prefixes.
+    const all = [...(n.TopicConfigurations ?? []), ...(n.LambdaConfigurations ?? []), ...(n.QueueConfigurations ?? [])];
+    for (let i = 0; i < all.length; i++)
+      for (let j = i + 1; j < all.length; j++) {
+        const prefix = (c: any) => c.Filter?.S3Key?.Rules?.find((r: any) => r.Name === 'prefix')?.Value ?? '';
+        const overlap = prefix(all[i]).startsWith(prefix(all[j])) || prefix(all[j]).startsWith(prefix(all[i]));
+        expect(overlap && all[i].Event === all[j].Event).toBe(false);
+      }
+    // The bucket waits for the policy that lets S3 publish.
+    expect([media.DependsOn].flat()).toContain('UploadsTopicPolicy');
+    const topicPolicy = resources.UploadsTopicPolicy!.Properties.PolicyDocument.Statement[0];
+    expect(topicPolicy.Principal).toEqual({ Service: 's3.amazonaws.com' });
+    expect(topicPolicy.Condition.ArnLike['aws:SourceArn']).toBeDefined();
+
+    const subscribers = ofType('AWS::SNS::Subscription')
+      .filter(([, s]) => s.Properties.TopicArn?.Ref === 'UploadsTopic' && s.Properties.Protocol === 'lambda')
+      .map(([, s]) => s.Properties.Endpoint['Fn::GetAtt'][0]);
+    expect(subscribers.sort()).toEqual(['MetadataLambdaFunction', 'ThumbnailLambdaFunction']);
+  });
+
+  it('gives every stream mapping partial batch responses, bisect, bounded retries and an on-failure destination', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings.length).toBeGreaterThan(0);
+    for (const [id, m] of mappings) {
+      const p = m.Properties;
+      expect(p.FunctionResponseTypes, id).toContain('ReportBatchItemFailures');
+      expect(p.BisectBatchOnFunctionError, id).toBe(true);
+      expect(p.MaximumRetryAttempts, id).toBeGreaterThanOrEqual(0);
+      expect(p.MaximumRetryAttempts, id).toBeLessThanOrEqual(10);
+      const destination = p.DestinationConfig?.OnFailure?.Destination;
+      expect(destination, id).toBeDefined();
+      // The function's own role may send to that destination.
+      const fnId = p.FunctionName['Fn::GetAtt'][0];
+      const roleId = resources[fnId]!.Properties.Role['Fn::GetAtt'][0];
+      const statements = resources[roleId]!.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
+      expect(statements.some((s: any) => [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource) === JSON.stringify(destination)), id).toBe(true);
+    }
+  });
+
+  it('puts the Lambda authorizer in front of every route', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route');
+    expect(routes.length).toBeGreaterThan(0);
+    for (const [id, route] of routes) {
+      expect(route.Properties.AuthorizationType, id).toBe('CUSTOM');
+      expect(route.Properties.AuthorizerId, id).toEqual({ Ref: 'HttpApiAuthorizerJwt' });
+    }
+    const authorizer = resources.HttpApiAuthorizerJwt!.Properties;
+    expect(authorizer.AuthorizerType).toBe('REQUEST');
+    expect(authorizer.IdentitySource).toEqual(['$request.header.Authorization']);
+  });
+});
