@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { localLog } from './log';
 
 const log = localLog('lambda');
+const QUIET = process.env.LOCAL_STACK_QUIET === '1';
 
 export interface FunctionConfig {
   name: string;
@@ -48,7 +49,11 @@ class Environment {
       resourceLimits: { maxOldGenerationSizeMb: Math.max(128, config.memorySize) },
     });
     for (const stream of [this.worker.stdout, this.worker.stderr]) {
-      readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[fn:${config.name}] ${line}\n`));
+      readline.createInterface({ input: stream }).on('line', (line) => {
+        // LOCAL_STACK_QUIET (the test setup sets it) keeps only warnings and errors.
+        if (QUIET && !/"level":"(WARN|ERROR|CRITICAL)"|\bERROR\b|Error:/.test(line)) return;
+        process.stdout.write(`[fn:${config.name}] ${line}\n`);
+      });
     }
     this.worker.on('message', (message: { id: string; ok: boolean; result?: unknown; error?: { errorType: string; errorMessage: string; stack?: string } }) => {
       const pending = this.pending;
@@ -58,7 +63,8 @@ class Environment {
       if (message.ok) pending.resolve(message.result);
       else {
         const err = message.error!;
-        process.stdout.write(`[fn:${config.name}] ERROR ${err.errorType}: ${err.errorMessage}\n`);
+        // An authorizer's 'Unauthorized' is its way of answering 401, not a failure worth a line in tests.
+        if (!(QUIET && err.errorMessage === 'Unauthorized')) process.stdout.write(`[fn:${config.name}] ERROR ${err.errorType}: ${err.errorMessage}\n`);
         pending.reject(new FunctionError(config.name, err.errorType, err.errorMessage));
       }
     });

@@ -49,6 +49,7 @@ export interface Endpoints {
   bucket: string;
   tables: Record<string, string>;
   topics: Record<string, string>;
+  dataDir: string;
   failuresDir: string;
   snsDeliveries: string;
 }
@@ -300,6 +301,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       bucket: [...buckets.values()][0]!,
       tables: Object.fromEntries([...tableInfo].map(([id, t]) => [id, t.name])),
       topics: Object.fromEntries(topics),
+      dataDir,
       failuresDir,
       snsDeliveries: path.join(dataDir, 'sns', 'deliveries.jsonl'),
     };

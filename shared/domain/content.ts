@@ -113,6 +113,8 @@ const ORIGINAL_KEY = /^uploads\/([^/]+)\/([0-9a-f-]{36})$/;
 export function parseOriginalKey(key: string): { ownerId: string; contentId: string } | undefined {
   const match = ORIGINAL_KEY.exec(key);
   if (!match || !contentIdSchema.safeParse(match[2]).success) return undefined;
+  // A dot segment is never a user id; read as a path, `uploads/../{id}` is not under uploads/ at all.
+  if (match[1] === '.' || match[1] === '..') return undefined;
   return { ownerId: match[1]!, contentId: match[2]! };
 }
 
