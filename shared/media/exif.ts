@@ -62,7 +62,9 @@ export function takenAt(date: unknown, offset: unknown): string | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m;
   const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}`;
-  if (Number.isNaN(Date.parse(`${iso}Z`))) return undefined;
+  // Date.parse rolls 30 February over to 1 March: a real date reads back the same.
+  const parsed = new Date(`${iso}Z`);
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 19) !== iso) return undefined;
   const off = typeof offset === 'string' ? offset.trim() : undefined;
   return off && OFFSET.test(off) ? `${iso}${off}` : iso;
 }

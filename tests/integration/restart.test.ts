@@ -16,7 +16,7 @@ let dataDir: string;
 let child: ChildProcess | undefined;
 
 function start(): ChildProcess {
-  const env = { ...process.env, LOCAL_DATA_DIR: dataDir, LOCAL_STACK_QUIET: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_DATA_DIR: dataDir, LOCAL_STACK_QUIET: '1' };
   for (const name of ['API', 'DYNAMODB', 'S3', 'SNS', 'COGNITO']) env[`LOCAL_${name}_PORT`] = '0';
   const proc = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'infra/local/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.resume();

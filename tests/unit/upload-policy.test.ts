@@ -54,7 +54,7 @@ describe('presigned POST built from uploadPolicy', () => {
   });
 
   it('expires Expires seconds from now', () => {
-    expect(policy.expiration).toBe('2024-06-01T12:05:00.000Z');
+    expect(Date.parse(policy.expiration)).toBe(NOW.getTime() + 300_000);
   });
 
   it('returns the Content-Type and key as form fields', () => {
