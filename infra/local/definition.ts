@@ -107,14 +107,16 @@ export function resolveIntrinsics(value: unknown, values: LocalValues, pseudo: R
         return out;
       }
       case 'Fn::GetAtt': {
-        const [id, attr] = Array.isArray(arg) ? arg.map(String) : String(arg).split('.');
+        const dotted = String(arg);
+        const [id, attr] = Array.isArray(arg) ? arg.map(String) : [dotted.slice(0, dotted.indexOf('.')), dotted.slice(dotted.indexOf('.') + 1)];
         const out = values.getAtt(id!, attr!);
         if (out === undefined) throw new Error(`Fn::GetAtt ${id}.${attr}: not available locally`);
         return out;
       }
       case 'Fn::Sub': {
         const [template, vars] = Array.isArray(arg) ? [String(arg[0]), (arg[1] ?? {}) as Record<string, unknown>] : [String(arg), {}];
-        return template.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
+        return template.replace(/\$\{(!?)([^}]+)\}/g, (_, literal: string, name: string) => {
+          if (literal) return `\${${name}}`; // ${!Literal} stands for the text ${Literal}
           if (name in vars) return str(vars[name]);
           if (pseudo[name] !== undefined) return pseudo[name]!;
           const dot = name.indexOf('.');

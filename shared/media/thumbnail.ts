@@ -27,7 +27,8 @@ export async function makeThumbnail(input: Buffer, width: number): Promise<Thumb
   const options = { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true } as const;
   let source: { width: number; height: number };
   try {
-    const meta = await sharp(input, options).metadata();
+    // The header alone (no pixel limit yet) tells the size, so the reason can name the limit.
+    const meta = await sharp(input, { ...options, limitInputPixels: false }).metadata();
     if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_INPUT_PIXELS) {
       throw new RejectedMediaError(`Image too large: ${meta.width}x${meta.height} pixels, the limit is ${MAX_INPUT_PIXELS / 1e6} megapixels.`);
     }

@@ -14,20 +14,28 @@ export interface UploadedObject {
 export function uploadedObjects(event: SNSEvent): UploadedObject[] {
   const objects: UploadedObject[] = [];
   for (const record of event.Records ?? []) {
-    let message: Partial<S3Event> & { Event?: string };
+    let message: (Partial<S3Event> & { Event?: string }) | null;
     try {
       message = JSON.parse(record.Sns.Message);
     } catch {
-      continue;
+      continue; // not an S3 notification
     }
-    for (const s3Record of message.Records ?? []) {
-      if (!s3Record.eventName?.startsWith('ObjectCreated:')) continue;
-      objects.push({
-        bucket: s3Record.s3.bucket.name,
-        key: decodeURIComponent(s3Record.s3.object.key.replace(/\+/g, ' ')),
-        size: s3Record.s3.object.size,
-      });
+    const s3Records = Array.isArray(message?.Records) ? message.Records : [];
+    for (const s3Record of s3Records) {
+      if (!s3Record?.eventName?.startsWith('ObjectCreated:')) continue;
+      const key = decodeKey(s3Record.s3?.object?.key);
+      if (key === undefined || typeof s3Record.s3.bucket?.name !== 'string') continue;
+      objects.push({ bucket: s3Record.s3.bucket.name, key, size: Number(s3Record.s3.object.size ?? 0) });
     }
   }
   return objects;
+}
+
+function decodeKey(raw: unknown): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return undefined; // malformed %-encoding: no key we could have issued
+  }
 }

@@ -57,3 +57,10 @@ describe('decideUpload', () => {
     expect(decision.action).toBe('reject');
   });
 });
+
+describe('decideUpload reasons', () => {
+  it('names the service limit, not the declared size, when only the limit is exceeded', () => {
+    const decision = decideUpload(upload(MAX + 1), pending(MAX * 2), MAX);
+    expect(decision).toMatchObject({ action: 'reject', reason: expect.stringContaining(`limit of ${MAX} bytes`) });
+  });
+});

@@ -107,3 +107,14 @@ describe('uploadedObjects', () => {
     expect(uploadedObjects({ Records: [] })).toEqual([]);
   });
 });
+
+describe('uploadedObjects on messages S3 would not send', () => {
+  it('ignores a message that is valid JSON but not an object', () => {
+    expect(uploadedObjects(event('null', '42', '"text"'))).toEqual([]);
+  });
+
+  it('skips a key with broken %-encoding and keeps the others', () => {
+    const objects = uploadedObjects(event(s3Message(s3Record('ObjectCreated:Post', 'uploads/a/%E0%A4%A', 5), s3Record('ObjectCreated:Post', 'uploads/a/ok', 6))));
+    expect(objects).toEqual([{ bucket: BUCKET, key: 'uploads/a/ok', size: 6 }]);
+  });
+});
