@@ -268,10 +268,6 @@ async function launch(port: number, host: string, dataDir: string | undefined): 
           await exited;
           clearTimeout(timer);
         }
-        // Anything else left in the group (there should be nothing) goes too.
-        if (pid !== undefined) {
-          try { process.kill(-pid, 'SIGKILL'); } catch { /* group is empty */ }
-        }
         running.delete(entry);
       })();
       return stopping;
@@ -284,7 +280,7 @@ async function launch(port: number, host: string, dataDir: string | undefined): 
       if (watchdog?.pid !== undefined && watchdog.exitCode === null) {
         try { process.kill(watchdog.pid, 'SIGKILL'); } catch { /* gone */ }
       }
-      if (readyAt !== undefined) log.error(`DynamoDB Local exited unexpectedly (code ${child.exitCode ?? child.signalCode}): ${lastLines(output)}`);
+      if (readyAt !== undefined) log.error(`DynamoDB Local exited unexpectedly (code ${child.exitCode ?? child.signalCode}): ${diagnosis(output)}`);
     }
   });
 
@@ -292,21 +288,34 @@ async function launch(port: number, host: string, dataDir: string | undefined): 
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
   try {
     const deadline = Date.now() + READY_TIMEOUT_MS;
+    let failingSince: number | undefined;
+    let lastAnswer = '';
     for (;;) {
       if (spawnError) {
         throw new Error(`DynamoDB Local could not be started (${spawnError.message}): ${JAVA_INSTALL_HINT}`);
       }
       if (!isAlive(child)) {
-        throw new Error(`DynamoDB Local exited during startup (code ${child.exitCode ?? child.signalCode}): ${lastLines(output) || 'no output'}`);
+        throw new Error(`DynamoDB Local exited during startup (code ${child.exitCode ?? child.signalCode}): ${diagnosis(output)}`);
       }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
         if (isAlive(child)) break; // answered, and by our process (a dead child means someone else's)
-      } catch {
-        /* not listening yet */
+      } catch (err) {
+        // No HTTP status: not listening yet. A status: it is up but failing (a corrupt data file...).
+        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === undefined) {
+          failingSince = undefined;
+        } else {
+          lastAnswer = `${(err as Error).name} ${status}`;
+          failingSince ??= Date.now();
+          if (Date.now() - failingSince > 2_000) {
+            const hint = dataDir ? ` (is ${dataDir} a DynamoDB Local data folder? move it away to start empty)` : '';
+            throw new Error(`DynamoDB Local on ${endpoint} answers ${lastAnswer}${hint}: ${diagnosis(output)}`);
+          }
+        }
       }
       if (Date.now() > deadline) {
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s: ${lastLines(output) || 'no output'}`);
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s${lastAnswer ? ` (last answer: ${lastAnswer})` : ''}: ${diagnosis(output)}`);
       }
       await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
     }
@@ -325,6 +334,13 @@ async function launch(port: number, host: string, dataDir: string | undefined): 
 
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-6).join(' | ');
+}
+
+/** The first exception line of Java's output (stack frames skipped), else its last lines. */
+function diagnosis(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at ') && !l.startsWith('...'));
+  const exception = lines.find((l) => /(Exception|Error)(: |$)/.test(l));
+  return exception ?? (lastLines(lines.join('\n')) || 'no output');
 }
 
 /** True while a process with this pid exists and is not a zombie (Linux: /proc; elsewhere kill 0). */

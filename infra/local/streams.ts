@@ -199,7 +199,12 @@ class ShardWorker {
 
   start(): void {
     this.finished = this.run().catch((err) => {
-      if (!this.m.stopped) log.error(`${this.m.label}: shard ${this.shardId} stopped on an unexpected error (it restarts from its checkpoint): ${errMessage(err)}`);
+      if (this.m.stopped) return;
+      // The discovery loop restarts the shard from its checkpoint within a second or so.
+      const n = ++this.m.workerFailures;
+      if (n === 1 || n % 30 === 0) {
+        log.error(`${this.m.label}: shard ${this.shardId} stopped on an error; it restarts from its checkpoint (${errName(err) || 'Error'}: ${errMessage(err)})`);
+      }
     });
   }
 
@@ -356,6 +361,7 @@ class Mapping {
   readonly streams: DynamoDBStreamsClient;
   readonly file: string;
   stopped = false;
+  workerFailures = 0;
   streamArn = '';
   state!: MappingState;
   private shards: Shard[] = [];
@@ -544,7 +550,6 @@ class Mapping {
       w.start();
       void w.finished!.then(() => {
         if (this.workers.get(id) === w) this.workers.delete(id);
-        if (!this.stopped && !this.state.shards[id]?.done) this.wakeDiscovery(); // restart it
       });
     }
     this.discoveries++;

@@ -2,7 +2,7 @@
 // CloudFormation definitions idempotently, and no Java process outlives a stop() or its Node parent.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -176,6 +176,17 @@ describe('DynamoDB Local', () => {
       if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
     }
   }, 90_000);
+
+  it('refuses a fixed port that is already taken, in one line', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      await expect(startDynamoDbLocal({ port })).rejects.toThrow(new RegExp(`^DynamoDB Local cannot use port ${port}: it is already in use[^\\n]*$`));
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
 
   it('says in one line how to install Java when it is missing', () => {
     const path = process.env.PATH;

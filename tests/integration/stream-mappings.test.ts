@@ -1,16 +1,18 @@
 // DynamoDB Streams event-source mappings against a real DynamoDB Local: delivery in Lambda's event
 // shape, partial batch responses, bisect + bounded retries + on-failure destination, and restarts.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteItemCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureTables, startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb';
 import {
   checkpointFile,
   failureFile,
+  interpretBatchResponse,
   startStreamMapping,
+  toLambdaRecord,
   type StreamFailureRecord,
   type StreamMapping,
   type StreamMappingConfig,
@@ -319,6 +321,36 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
     await m2.stop();
   }, 60_000);
 
+  it('(d3) an unusable checkpoint falls back to TRIM_HORIZON with a warning', async () => {
+    const table = 'sm-bad-checkpoint';
+    await createTable(table);
+    const dir = stateDir();
+    const cfg = config({ functionName: 'feedBuilder', tableName: table });
+    for (let i = 0; i < 3; i++) await put(table, `c${i}`, i);
+
+    const m1 = await start(cfg, dir, async () => undefined);
+    await m1.drained!({ timeoutMs: 20_000 });
+    await m1.stop();
+    const file = checkpointFile(dir, cfg);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { shards: Record<string, { checkpoint?: string }> };
+    for (const s of Object.values(saved.shards)) s.checkpoint = '999999999999999999999999'; // never issued
+    writeFileSync(file, JSON.stringify(saved));
+
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      const again: string[] = [];
+      const m2 = await start(cfg, dir, async (e) => {
+        again.push(...e.Records.map((r) => pkOf(r)!));
+      });
+      await m2.drained!({ timeoutMs: 20_000 });
+      await m2.stop();
+      expect(again).toEqual(['c0', 'c1', 'c2']);
+      expect(warn.mock.calls.map((c) => String(c[0])).some((l) => /checkpoint 9+ is not usable.*TRIM_HORIZON/.test(l))).toBe(true);
+    } finally {
+      warn.mockRestore();
+    }
+  }, 60_000);
+
   it('stop() waits for the invocation in flight, whose batch is then checkpointed', async () => {
     const table = 'sm-stop';
     await createTable(table);
@@ -354,4 +386,50 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
     await m2.stop();
     expect(existsSync(checkpointFile(dir, cfg))).toBe(true);
   }, 60_000);
+
+  it('maps a TTL delete with its userIdentity, and reads batch responses as Lambda does', () => {
+    const arn = 'arn:aws:dynamodb:ddblocal:000000000000:table/t/stream/x';
+    const rec = toLambdaRecord({
+      eventID: 'e1',
+      eventName: 'REMOVE',
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: 'ddblocal',
+      dynamodb: {
+        ApproximateCreationDateTime: new Date('2024-05-01T10:20:30.900Z'),
+        Keys: { pk: { S: 'a' } },
+        OldImage: { pk: { S: 'a' }, tags: { SS: ['x'] }, m: { M: { l: { L: [{ N: '1' }, { NULL: true }, { BS: [new Uint8Array([0])] }] } } } },
+        SequenceNumber: '000000000000000000007',
+        SizeBytes: 20,
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+      userIdentity: { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' },
+    }, arn, REGION);
+    expect(rec).toEqual({
+      eventID: 'e1',
+      eventName: 'REMOVE',
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: REGION,
+      dynamodb: {
+        ApproximateCreationDateTime: 1714558830,
+        Keys: { pk: { S: 'a' } },
+        OldImage: { pk: { S: 'a' }, tags: { SS: ['x'] }, m: { M: { l: { L: [{ N: '1' }, { NULL: true }, { BS: ['AA=='] }] } } } },
+        SequenceNumber: '000000000000000000007',
+        SizeBytes: 20,
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      },
+      eventSourceARN: arn,
+      userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' },
+    });
+
+    const seqs = ['1', '2', '3'];
+    for (const ok of [undefined, null, {}, { batchItemFailures: [] }, { batchItemFailures: null }]) {
+      expect(interpretBatchResponse(ok, seqs).kind).toBe('ok');
+    }
+    expect(interpretBatchResponse({ batchItemFailures: [{ itemIdentifier: '3' }, { itemIdentifier: '2' }] }, seqs)).toMatchObject({ kind: 'partial', index: 1 });
+    for (const bad of [[{ itemIdentifier: '' }], [{ itemIdentifier: null }], [{ id: '2' }], [{ itemIdentifier: '9' }], 'x']) {
+      expect(interpretBatchResponse({ batchItemFailures: bad }, seqs).kind).toBe('error');
+    }
+  });
 });
