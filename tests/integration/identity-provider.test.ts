@@ -53,7 +53,11 @@ describe('local identity provider', () => {
   const email = `Alice.${Date.now()}@example.com`;
   let userSub: string;
 
+  let quiet: string | undefined;
   beforeAll(async () => {
+    // The stack's test setup silences info lines; this file needs them to check what is printed.
+    quiet = process.env.LOCAL_STACK_QUIET;
+    delete process.env.LOCAL_STACK_QUIET;
     // Everything the provider prints, to check that no secret is ever logged.
     consoleOutput = [];
     for (const method of ['log', 'info', 'warn', 'error'] as const) {
@@ -71,6 +75,7 @@ describe('local identity provider', () => {
     client?.destroy();
     await idp?.close();
     vi.restoreAllMocks();
+    if (quiet !== undefined) process.env.LOCAL_STACK_QUIET = quiet;
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
