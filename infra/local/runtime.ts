@@ -7,7 +7,8 @@ import { build } from 'esbuild';
 import { localLog } from './log';
 
 const log = localLog('lambda');
-const QUIET = process.env.LOCAL_STACK_QUIET === '1';
+/** Read when a line is printed: callers may set LOCAL_STACK_QUIET after this module is loaded. */
+const quiet = () => process.env.LOCAL_STACK_QUIET === '1';
 
 export interface FunctionConfig {
   name: string;
@@ -51,7 +52,7 @@ class Environment {
     for (const stream of [this.worker.stdout, this.worker.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => {
         // LOCAL_STACK_QUIET (the test setup sets it) keeps only warnings and errors.
-        if (QUIET && !/"level":"(WARN|ERROR|CRITICAL)"|\bERROR\b|Error:/.test(line)) return;
+        if (quiet() && !/"level":"(WARN|ERROR|CRITICAL)"|\bERROR\b|Error:/.test(line)) return;
         process.stdout.write(`[fn:${config.name}] ${line}\n`);
       });
     }
@@ -64,7 +65,7 @@ class Environment {
       else {
         const err = message.error!;
         // An authorizer's 'Unauthorized' is its way of answering 401, not a failure worth a line in tests.
-        if (!(QUIET && err.errorMessage === 'Unauthorized')) process.stdout.write(`[fn:${config.name}] ERROR ${err.errorType}: ${err.errorMessage}\n`);
+        if (!(quiet() && err.errorMessage === 'Unauthorized')) process.stdout.write(`[fn:${config.name}] ERROR ${err.errorType}: ${err.errorMessage}\n`);
         pending.reject(new FunctionError(config.name, err.errorType, err.errorMessage));
       }
     });

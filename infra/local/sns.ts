@@ -118,8 +118,9 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
       // Like SNS: the same token on the same application returns the existing endpoint.
       const existing = [...endpoints.values()].find((e) => e.platformApplicationArn === app && e.token === token);
       if (existing) return { EndpointArn: existing.arn };
-      const appName = app.split(':').pop() ?? 'app';
-      const arn = `arn:aws:sns:${options.region}:${options.accountId}:endpoint/${appName}/${randomUUID()}`;
+      // app/GCM/name -> endpoint/GCM/name/<id>, as SNS names them.
+      const appPath = (app.split(':').pop() ?? 'app').replace(/^app\//, '');
+      const arn = `arn:aws:sns:${options.region}:${options.accountId}:endpoint/${appPath}/${randomUUID()}`;
       endpoints.set(arn, { arn, platformApplicationArn: app, token, attributes: { Enabled: 'true', Token: token, ...attributesFrom(p) } });
       await saveEndpoints();
       return { EndpointArn: arn };
