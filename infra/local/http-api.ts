@@ -21,6 +21,8 @@ export interface HttpApiOptions {
   cors: boolean;
   invoke(functionName: string, event: unknown): Promise<unknown>;
   accountId: string;
+  /** Local-only control routes under /_local/ (not part of the service's API). */
+  control?: Record<string, (url: URL) => Promise<unknown>>;
   /** API Gateway's payload limit. */
   maxBodyBytes?: number;
 }
@@ -102,7 +104,14 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ url: stri
     const method = (req.method ?? 'GET').toUpperCase();
     try {
       if (method === 'OPTIONS' && options.cors) return send(req, res, 204, '');
-      const match = findRoute(routes, method, url.pathname);
+      const control = url.pathname.startsWith('/_local/') ? options.control?.[url.pathname.slice('/_local/'.length)] : undefined;
+      if (control) return send(req, res, 200, JSON.stringify(await control(url)), { 'content-type': 'application/json' });
+      let match;
+      try {
+        match = findRoute(routes, method, url.pathname);
+      } catch {
+        return message(req, res, 400, 'Bad Request'); // a path parameter that is not valid %-encoding
+      }
       if (!match) return message(req, res, 404, 'Not Found');
 
       const chunks: Buffer[] = [];
@@ -128,7 +137,8 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ url: stri
         result = await options.invoke(match.route.functionName, event);
       } catch (error) {
         log.warn(`${match.route.routeKey}: function ${match.route.functionName} failed: ${(error as Error).message}`);
-        return message(req, res, error instanceof FunctionError && error.errorType === 'Sandbox.Timedout' ? 503 : 500, error instanceof FunctionError && error.errorType === 'Sandbox.Timedout' ? 'Service Unavailable' : 'Internal Server Error');
+        // A function error or timeout (below API Gateway's own 30 s limit) is a plain 500.
+        return message(req, res, 500, 'Internal Server Error');
       }
       respond(req, res, result);
     } catch (error) {
@@ -144,7 +154,12 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ url: stri
     if (!result || typeof result !== 'object' || !('statusCode' in result)) {
       return send(req, res, 200, typeof result === 'string' ? result : JSON.stringify(result), { 'content-type': 'application/json' });
     }
-    const r = result as { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean; cookies?: string[] };
+    const r = result as { statusCode: number; headers?: Record<string, string>; body?: unknown; isBase64Encoded?: boolean; cookies?: string[] };
+    if (!Number.isInteger(r.statusCode) || (r.body !== undefined && typeof r.body !== 'string')) {
+      // API Gateway answers a malformed Lambda response with a 500.
+      log.error(`malformed function response: statusCode ${JSON.stringify(r.statusCode)}, body of type ${typeof r.body}`);
+      return send(req, res, 500, JSON.stringify({ message: 'Internal Server Error' }), { 'content-type': 'application/json' });
+    }
     const headers: Record<string, string | string[]> = { ...(r.headers ?? {}) };
     if (r.cookies?.length) headers['set-cookie'] = r.cookies;
     const body = r.body === undefined ? '' : r.isBase64Encoded ? Buffer.from(r.body, 'base64') : r.body;

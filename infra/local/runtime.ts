@@ -4,6 +4,9 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
+// sharp must be loaded by the main thread before worker threads use it (sharp's docs, glibc
+// Linux): otherwise discarding an environment while libvips works can take the process down.
+import 'sharp';
 import { localLog } from './log';
 
 const log = localLog('lambda');

@@ -1,4 +1,5 @@
-import { mkdir, rm, writeFile, rename } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -20,7 +21,6 @@ import { LocalLambda, type FunctionConfig } from './runtime';
 import { S3RVER_CREDENTIALS, startS3, type BucketConfig } from './s3';
 import { startSns } from './sns';
 import { startStreamMapping, type StreamMapping } from './streams';
-import { appendFile } from 'node:fs/promises';
 
 const log = localLog('stack');
 
@@ -188,24 +188,60 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await mkdir(failuresDir, { recursive: true });
     const retryDelays = options.asyncRetryDelaysMs ?? [1000, 2000];
     let stopping = false;
+    const asyncDestination = (name: string): string | undefined => {
+      const fn = definition.functions[name]!;
+      const arn = (fn as { destinations?: { onFailure?: unknown } }).destinations?.onFailure;
+      const value = arn && typeof arn === 'object' && 'arn' in arn ? (arn as { arn: unknown }).arn : arn;
+      return value ? String(resolveIntrinsics(value, values, pseudo)).split(':').pop() : undefined;
+    };
+    // Asynchronous events still being handled (including retries), for GET /_local/async-idle.
+    let inflight = 0;
+    const idleWaiters: Array<() => void> = [];
+    const asyncDone = () => {
+      inflight--;
+      if (inflight === 0) idleWaiters.splice(0).forEach((w) => w());
+    };
     const invokeAsync = (name: string, event: unknown) => {
+      inflight++;
+      const retries = Math.min(retryDelays.length, (definition.functions[name] as { maximumRetryAttempts?: number }).maximumRetryAttempts ?? 2);
       void (async () => {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await lambda.invoke(name, event);
-            return;
-          } catch (error) {
-            if (stopping) return;
-            if (attempt >= retryDelays.length) {
-              const file = path.join(failuresDir, `async-${name}.jsonl`);
-              await appendFile(file, `${JSON.stringify({ at: new Date().toISOString(), function: name, condition: 'RetriesExhausted', error: (error as Error).message, event })}\n`);
-              log.warn(`${name}: event dropped after ${attempt + 1} attempts; recorded in ${file}`);
-              return;
-            }
-            await new Promise((r) => setTimeout(r, retryDelays[attempt]));
-          }
+        try {
+          await deliverAsync(name, event, retries);
+        } finally {
+          asyncDone();
         }
       })();
+    };
+    const deliverAsync = async (name: string, event: unknown, retries: number) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await lambda.invoke(name, event);
+          return;
+        } catch (error) {
+          if (stopping) return;
+          if (attempt >= retries) {
+            const destination = asyncDestination(name);
+            if (!destination) {
+              log.warn(`${name}: event dropped after ${attempt + 1} attempts (no on-failure destination)`);
+              return;
+            }
+            // What Lambda sends to an asynchronous invocation's on-failure destination.
+            const record = {
+              version: '1.0',
+              timestamp: new Date().toISOString(),
+              requestContext: { requestId: randomUUID(), functionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${name}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: attempt + 1 },
+              requestPayload: event,
+              responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+              responsePayload: { errorType: (error as Error).name, errorMessage: (error as Error).message },
+            };
+            const file = path.join(failuresDir, `${destination}.jsonl`);
+            await appendFile(file, `${JSON.stringify(record)}\n`);
+            log.warn(`${name}: event failed ${attempt + 1} times; sent to on-failure destination ${file}`);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, retryDelays[attempt]));
+        }
+      }
     };
 
     // SNS with the functions' sns subscriptions.
@@ -263,6 +299,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             region,
             invoke: (event) => lambda.invoke(name, event),
             stateDir: path.join(dataDir, 'streams'),
+            failuresDir,
           }),
         );
       }
@@ -284,7 +321,29 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         return [{ method: method!, path: routePath!, functionName: name, ...(authorizer ? { authorizer: { ...authorizer, name: authName! } } : {}) }];
       }),
     );
-    const api = await startHttpApi({ port: ports.api, host, routes, cors: Boolean(definition.provider.httpApi?.cors), invoke: (n, ev) => lambda.invoke(n, ev), accountId: LOCAL_ACCOUNT_ID });
+    const api = await startHttpApi({
+      port: ports.api,
+      host,
+      routes,
+      cors: Boolean(definition.provider.httpApi?.cors),
+      invoke: (n, ev) => lambda.invoke(n, ev),
+      accountId: LOCAL_ACCOUNT_ID,
+      control: {
+        // Resolves once no asynchronous event (S3 -> SNS -> function, with retries) is in flight:
+        // tests and scripts wait on this instead of sleeping.
+        'async-idle': async (url) => {
+          const timeoutMs = Math.min(Number(url.searchParams.get('timeoutMs') ?? 30_000), 120_000);
+          if (inflight === 0) return { idle: true };
+          let timer: NodeJS.Timeout | undefined;
+          const idle = await Promise.race([
+            new Promise<boolean>((resolve) => idleWaiters.push(() => resolve(true))),
+            new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+          ]);
+          clearTimeout(timer);
+          return { idle, inflight };
+        },
+      },
+    });
     stops.push(async () => {
       stopping = true;
       await api.close();

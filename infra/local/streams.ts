@@ -46,7 +46,7 @@ export interface StreamMappingConfig {
   bisectBatchOnFunctionError: boolean;
   /** functionResponseType: ReportBatchItemFailures */
   reportBatchItemFailures: boolean;
-  /** Destination (an SQS queue in AWS); locally `${stateDir}/failures/${name}.jsonl`. */
+  /** Destination (an SQS queue in AWS); locally `${failuresDir}/${name}.jsonl`. */
   onFailure?: { name: string; arn: string };
 }
 
@@ -69,6 +69,8 @@ export interface StartStreamMappingOptions {
   stateDir: string;
   /** Default 250. */
   pollIntervalMs?: number;
+  /** Where on-failure destinations are written; default `${stateDir}/failures`. */
+  failuresDir?: string;
 }
 
 /** What Lambda writes to an on-failure destination for a DynamoDB stream batch. */
@@ -92,8 +94,8 @@ export function checkpointFile(stateDir: string, config: Pick<StreamMappingConfi
   return join(stateDir, `${config.functionName}.${config.tableName}.json`);
 }
 
-export function failureFile(stateDir: string, destinationName: string): string {
-  return join(stateDir, 'failures', `${destinationName}.jsonl`);
+export function failureFile(failuresDir: string, destinationName: string): string {
+  return join(failuresDir, `${destinationName}.jsonl`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -628,8 +630,9 @@ class Mapping {
         streamArn: this.streamArn,
       },
     };
-    const file = failureFile(this.opts.stateDir, dest.name);
-    await fs.mkdir(join(this.opts.stateDir, 'failures'), { recursive: true });
+    const dir = this.opts.failuresDir ?? join(this.opts.stateDir, 'failures');
+    const file = failureFile(dir, dest.name);
+    await fs.mkdir(dir, { recursive: true });
     await fs.appendFile(file, `${JSON.stringify(record)}\n`);
     log.warn(`${this.label}: ${sub.items.length} record(s) ${first.seq}..${last.seq} sent to on-failure destination ${dest.name}: ${file}`);
   }

@@ -105,3 +105,10 @@ export async function waitForProcessed(endpoints: Endpoints, token: string, cont
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Local stack only: waits until no asynchronous event (S3 -> SNS -> function) is in flight. */
+export async function waitForAsyncIdle(endpoints: Endpoints, timeoutMs = 30_000): Promise<void> {
+  const res = await fetch(`${endpoints.api}/_local/async-idle?timeoutMs=${timeoutMs}`);
+  const body = (await res.json()) as { idle: boolean; inflight?: number };
+  if (!body.idle) throw new Error(`asynchronous events still in flight after ${timeoutMs} ms: ${body.inflight}`);
+}

@@ -15,7 +15,11 @@ const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
 const maxBytes = requireIntEnv('UPLOAD_MAX_BYTES');
 
-/** EXIF lives in the first 64 KiB segment of a JPEG; the header of every format we accept fits here. */
+/**
+ * JPEG and PNG keep EXIF near the start (a JPEG's APP1 segment is at most 64 KiB); HEIF's header
+ * fits too. An extended WebP stores its EXIF chunk after the image data, so a WebP larger than
+ * this is read whole (uploads are capped at UPLOAD_MAX_BYTES).
+ */
 const HEAD_BYTES = 256 * 1024;
 
 // Subscribed to the uploads topic, beside the thumbnail function. It reads only the head of the
@@ -36,16 +40,18 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
         logger.info('Upload rejected', { contentId, reason: decision.reason });
         continue;
       }
-      const head = await storage.readHead(object.key, HEAD_BYTES);
-      if (!sniffImageKind(head)) {
+      let head = await storage.readHead(object.key, HEAD_BYTES);
+      const kind = sniffImageKind(head);
+      if (kind === 'webp' && object.size > head.length) head = await storage.read(object.key);
+      if (!kind) {
         const reason = 'Not a supported image: the file content is not JPEG, PNG, WebP or HEIC.';
         await content.reject(contentId, reason);
         logger.info('Upload rejected', { contentId, reason });
         continue;
       }
       const metadata: MediaMetadata = { ...(await headerDimensions(head)), ...exifSubset(await readExif(head)) };
-      const recorded = await content.recordMetadata(contentId, metadata);
-      const ready = recorded && (await content.markReadyIfComplete(contentId));
+      const recorded = (await content.recordMetadata(contentId, metadata)).applied;
+      const ready = recorded && (await content.markReadyIfComplete(contentId)).applied;
       logger.info('Metadata stored', { contentId, recorded, ready, fields: Object.keys(metadata) });
     } finally {
       logger.removeKeys(['key']);

@@ -49,13 +49,15 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
         { thumbnail: { key, contentType: thumbnail.contentType, width: thumbnail.width, height: thumbnail.height, bytes: thumbnail.data.length } },
         thumbnail.source,
       );
-      if (!recorded) {
-        // Rejected meanwhile (by the metadata function): a rejected item keeps no derivative.
-        await storage.deleteKeys([key]);
-        logger.info('Item no longer pending; derivative removed', { contentId });
+      if (!recorded.applied) {
+        // Rejected (by the metadata function) or deleted meanwhile: such an item keeps no
+        // derivative. READY means a duplicate delivery already did this work and the derivative
+        // (same input, same bytes) is the live one: keep it.
+        if (recorded.status !== 'READY') await storage.deleteKeys([key]);
+        logger.info('Item no longer pending', { contentId, status: recorded.status ?? 'gone' });
         continue;
       }
-      const ready = await content.markReadyIfComplete(contentId);
+      const ready = (await content.markReadyIfComplete(contentId)).applied;
       logger.info('Thumbnail stored', { contentId, width: thumbnail.width, height: thumbnail.height, ready });
     } finally {
       logger.removeKeys(['key']);

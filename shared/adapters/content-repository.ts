@@ -1,6 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ContentItem, Derivative, MediaMetadata } from '#shared/domain/content';
+import type { ContentItem, ContentStatus, Derivative, MediaMetadata } from '#shared/domain/content';
+
+/** Whether a conditional write happened, and the item's status as the write found it. */
+export interface WriteResult {
+  applied: boolean;
+  status?: ContentStatus;
+}
 import { dynamo } from '#shared/adapters/clients';
 
 /** REJECTED items stay visible to their owner for a week, then expire with their files. */
@@ -9,7 +15,8 @@ const REJECTED_TTL_SECONDS = 7 * 24 * 60 * 60;
 /**
  * The Content table. Every processing write is conditional on the item still being PENDING, so
  * a redelivered or late event can never move an item backwards (READY -> PENDING, REJECTED ->
- * READY); such writes report `false` instead of failing.
+ * READY); such writes report `applied: false` and the status the item has (undefined if it is gone)
+ * instead of failing.
  */
 export class ContentRepository {
   constructor(private readonly tableName: string) {}
@@ -66,7 +73,7 @@ export class ContentRepository {
     update: string,
     values: Record<string, unknown>,
     extraCondition?: string,
-  ): Promise<boolean> {
+  ): Promise<WriteResult> {
     try {
       await dynamo.send(
         new UpdateCommand({
@@ -76,11 +83,14 @@ export class ContentRepository {
           ConditionExpression: `#status = :pending${extraCondition ? ` AND ${extraCondition}` : ''}`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ...values, ':pending': 'PENDING', ':now': new Date().toISOString() },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return { applied: true, status: 'PENDING' };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) {
+        return { applied: false, status: (error.Item?.status?.S as ContentStatus | undefined) ?? undefined };
+      }
       throw error;
     }
   }

@@ -85,6 +85,8 @@ function reasonFor(error: unknown): UnauthorizedError | undefined {
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return new UnauthorizedError('algorithm_not_allowed', error.message);
   if (error instanceof errors.JWKSNoMatchingKey) return new UnauthorizedError('unknown_key', error.message);
+  // Cognito publishes two keys: a token without `kid` matches both, which is the client's fault.
+  if (error instanceof errors.JWKSMultipleMatchingKeys) return new UnauthorizedError('unknown_key', error.message);
   if (error instanceof errors.JWSSignatureVerificationFailed) return new UnauthorizedError('bad_signature', error.message);
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
     return new UnauthorizedError('malformed_token', error.message);

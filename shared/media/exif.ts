@@ -1,4 +1,5 @@
 import exifr from 'exifr';
+import sharp from 'sharp';
 import type { GpsPosition, MediaMetadata } from '#shared/domain/content';
 
 const STRING_MAX = 64;
@@ -17,10 +18,19 @@ export interface RawExif {
   GPSAltitudeRef?: unknown;
 }
 
-/** Reads the EXIF subset from the start of a file (a ranged GET is enough). */
+/**
+ * Reads the EXIF subset from the start of a file (a ranged GET is enough for JPEG, PNG and HEIF).
+ * exifr does not read WebP containers: for those, sharp hands over the raw EXIF (TIFF) block.
+ */
 export async function readExif(head: Buffer): Promise<RawExif | undefined> {
   try {
-    const parsed = (await exifr.parse(head, {
+    let input = head;
+    if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') {
+      const exif = (await sharp(head).metadata()).exif;
+      if (!exif) return undefined;
+      input = exif.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? exif.subarray(6) : exif;
+    }
+    const parsed = (await exifr.parse(input, {
       // Only the blocks that hold what we keep.
       tiff: true,
       ifd0: { pick: ['Make', 'Model'] } as never,

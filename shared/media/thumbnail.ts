@@ -5,6 +5,9 @@ import { sniffImageKind } from '#shared/media/sniff';
 /** Far below sharp's default of 268 MP: a 100 MP image already costs about 400 MB decoded. */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
+/** Below the function's 30 s timeout: a pathological file is rejected, not retried until it expires. */
+const DECODE_TIMEOUT_SECONDS = 20;
+
 export interface Thumbnail {
   data: Buffer;
   contentType: 'image/webp';
@@ -34,6 +37,7 @@ export async function makeThumbnail(input: Buffer, width: number): Promise<Thumb
     }
     source = meta.autoOrient ?? { width: meta.width ?? 0, height: meta.height ?? 0 };
     const { data, info } = await sharp(input, options)
+      .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
       .rotate() // EXIF orientation first: the output keeps no metadata, orientation included.
       .resize({ width, height: width, fit: 'inside', withoutEnlargement: true })
       .webp({ quality: 80 })

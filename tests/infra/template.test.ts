@@ -52,8 +52,10 @@ describe('packaged template', () => {
           for (const action of data) if (action.endsWith(':*') || action === '*') offenders.push(`${roleId}: wildcard action ${action}`);
           for (const resource of [statement.Resource].flat()) {
             if (resource === '*' || resource === undefined) offenders.push(`${roleId}: ${data.join(',')} on *`);
-            const text = JSON.stringify(resource);
-            if (/:::\*"|:\*"$|bucket\/\*"$/.test(text)) offenders.push(`${roleId}: ${data.join(',')} on ${text}`);
+            // The ARN text, whether literal or inside Fn::Sub: no whole-bucket object grant
+            // (`...${MediaBucket}/*`, `arn:aws:s3:::*`) and no ARN ending in a bare wildcard.
+            const arn = typeof resource === 'string' ? resource : typeof resource?.['Fn::Sub'] === 'string' ? resource['Fn::Sub'] : '';
+            if (/:::\*$|\}\/\*$|:\*$|^\*$/.test(arn)) offenders.push(`${roleId}: ${data.join(',')} on ${arn}`);
           }
         }
       }
@@ -98,6 +100,9 @@ describe('packaged template', () => {
     expect(topicPolicy.Principal).toEqual({ Service: 's3.amazonaws.com' });
     expect(topicPolicy.Condition.ArnLike['aws:SourceArn']).toBeDefined();
 
+    // An AWS-managed aws/sns key cannot grant s3.amazonaws.com: S3 could not publish.
+    expect(resources.UploadsTopic!.Properties.KmsMasterKeyId ?? '').not.toBe('alias/aws/sns');
+
     const subscribers = ofType('AWS::SNS::Subscription')
       .filter(([, s]) => s.Properties.TopicArn?.Ref === 'UploadsTopic' && s.Properties.Protocol === 'lambda')
       .map(([, s]) => s.Properties.Endpoint['Fn::GetAtt'][0]);
@@ -120,6 +125,19 @@ describe('packaged template', () => {
       const roleId = resources[fnId]!.Properties.Role['Fn::GetAtt'][0];
       const statements = resources[roleId]!.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
       expect(statements.some((s: any) => [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource) === JSON.stringify(destination)), id).toBe(true);
+    }
+  });
+
+  it('sends the media functions\' failed asynchronous events to a queue the function may write to', () => {
+    const configs = ofType('AWS::Lambda::EventInvokeConfig');
+    for (const fnId of ['ThumbnailLambdaFunction', 'MetadataLambdaFunction']) {
+      const config = configs.find(([, c]) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify({ Ref: fnId }))?.[1];
+      expect(config, fnId).toBeDefined();
+      expect(config!.Properties.MaximumRetryAttempts, fnId).toBe(2);
+      const destination = config!.Properties.DestinationConfig.OnFailure.Destination;
+      const roleId = resources[fnId]!.Properties.Role['Fn::GetAtt'][0];
+      const statements = resources[roleId]!.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
+      expect(statements.some((s: any) => [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource) === JSON.stringify(destination)), fnId).toBe(true);
     }
   });
 

@@ -166,3 +166,14 @@ describe('readExif', () => {
     await expect(readExif(Buffer.alloc(0))).resolves.toBeUndefined();
   });
 });
+
+describe('readExif on WebP', () => {
+  it('reads the EXIF of a WebP, which exifr alone cannot open', async () => {
+    const { default: sharp } = await import('sharp');
+    const webp = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#888' } })
+      .webp()
+      .withExif({ IFD0: { Make: 'Canon', Model: 'R5' }, IFD2: { DateTimeOriginal: '2024:01:02 03:04:05', OffsetTimeOriginal: '-05:00' } })
+      .toBuffer();
+    expect(exifSubset(await readExif(webp))).toEqual({ make: 'Canon', model: 'R5', takenAt: '2024-01-02T03:04:05-05:00' });
+  });
+});
