@@ -237,7 +237,7 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
     expect(delivered.sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r6', 'r7']);
     expect(poisonAttempts).toBe(3); // the first try + maximumRetryAttempts
 
-    const file = failureFile(dir, 'feed-builder-failures');
+    const file = failureFile(join(dir, 'failures'), 'feed-builder-failures');
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(1);
     const failure = JSON.parse(lines[0]!) as StreamFailureRecord;
