@@ -6,7 +6,7 @@ export type Visibility = (typeof VISIBILITIES)[number];
 /** Types a client may declare. What the file really is gets decided by decoding it. */
 export const UPLOAD_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif'] as const;
 
-export type ContentStatus = 'PENDING' | 'READY' | 'REJECTED';
+export type ContentStatus = 'PENDING' | 'READY' | 'REJECTED' | 'DELETED';
 
 export interface GpsPosition {
   latitude: number;
