@@ -2,6 +2,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ContentRepository } from '#shared/adapters/content-repository';
 import { s3 } from '#shared/adapters/clients';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { requireEnv } from '#shared/config';
@@ -9,19 +10,31 @@ import type { ContentItem } from '#shared/domain/content';
 import { logger } from '#shared/logger';
 
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
+const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
-// Content stream: when an item is removed (deleted, or expired by TTL because its upload never
-// finished), its original and derivatives go too. Deleting a missing object succeeds, so a
-// redelivered record is harmless. A failing record is reported alone (partial batch response).
+const image = (value: unknown) => (value ? (unmarshall(value as Record<string, AttributeValue>) as ContentItem) : undefined);
+
+// Content stream, the delete cascade:
+// - an item soft-deleted by its owner (MODIFY that sets deletedAt): its original and derivatives
+//   are deleted, then the item itself;
+// - an item removed (that purge, or TTL expiry of an upload that never finished): its files are
+//   deleted if anything is left.
+// Deleting a missing object or a purged item succeeds, so a redelivered record is harmless.
+// A failing record is reported alone (partial batch response) and retried from there.
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
-  if (record.eventName !== 'REMOVE' || !record.dynamodb?.OldImage) return;
-  const item = unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>) as ContentItem;
+  const before = image(record.dynamodb?.OldImage);
+  const after = image(record.dynamodb?.NewImage);
+  const softDeleted = record.eventName === 'MODIFY' && after?.deletedAt && !before?.deletedAt;
+  const removed = record.eventName === 'REMOVE' && before;
+  if (!softDeleted && !removed) return;
+  const item = (softDeleted ? after : before)!;
   logger.appendKeys({ contentId: item.contentId });
   try {
     const keys = [item.originalKey, ...Object.values(item.derivatives ?? {}).map((d) => d.key)].filter(Boolean);
     await storage.deleteKeys(keys);
-    logger.info('Files of removed item deleted', { count: keys.length, expired: record.userIdentity?.type === 'Service' });
+    if (softDeleted) await content.purge(item.contentId);
+    logger.info('Files of a deleted item removed', { count: keys.length, purged: Boolean(softDeleted), expired: record.userIdentity?.type === 'Service' });
   } finally {
     logger.removeKeys(['contentId']);
   }

@@ -1,21 +1,20 @@
-import { ContentRepository } from '#shared/adapters/content-repository';
-import { s3 } from '#shared/adapters/clients';
-import { MediaStorage } from '#shared/adapters/media-storage';
-import { requireEnv, requireIntEnv } from '#shared/config';
+import { contentDeps } from '#shared/adapters/content-deps';
 import { contentIdSchema } from '#shared/domain/content';
-import { ownerView } from '#shared/domain/content-view';
+import { etagOf } from '#shared/domain/content-edit';
+import { contentView } from '#shared/domain/content-view';
 import { NotFoundError } from '#shared/errors';
 import { apiHandler, json, validate } from '#shared/http/api';
 
-const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
-const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
-const urlTtlSeconds = requireIntEnv('DOWNLOAD_URL_TTL_SECONDS');
+const { access, sign } = contentDeps();
 
-// GET /content/{id}: the owner's view. Anyone else gets the same 404 as for a missing id, so ids
-// cannot be probed.
+// GET /content/{id}: the item as this viewer may see it. Anything they may not see gets the same
+// 404 as a missing id, so ids cannot be probed.
 export const handler = apiHandler(async ({ event, userId }) => {
   const contentId = validate(contentIdSchema, event.pathParameters?.id);
-  const item = await content.get(contentId);
-  if (!item || item.ownerId !== userId) throw new NotFoundError('Content not found.');
-  return json(200, await ownerView(item, (key) => storage.signedGetUrl(key, urlTtlSeconds)), { 'cache-control': 'private, no-store' });
+  const visible = await access.one(userId, contentId);
+  if (!visible) throw new NotFoundError('Content not found.');
+  return json(200, await contentView(visible.item, visible.relationship, sign), {
+    'cache-control': 'private, no-store',
+    ...(visible.relationship === 'self' ? { etag: etagOf(visible.item.version) } : {}),
+  });
 });

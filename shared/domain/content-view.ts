@@ -1,25 +1,37 @@
 import type { ContentItem, ContentView, MediaMetadata } from '#shared/domain/content';
+import type { Relationship } from '#shared/domain/visibility';
+
+type Sign = (key: string) => Promise<string>;
 
 /**
- * What the owner sees of an item: the metadata merged from both processing functions (the
- * decoder's dimensions win over the header's) and a URL per derivative, signed by `sign`.
+ * What a viewer sees of an item they may see (the caller has checked canView):
+ * - the owner: every field, EXIF GPS included, and URLs for the derivatives and the original;
+ * - anyone else: the derivatives only (never the original), no EXIF GPS (the owner's `location`,
+ *   if they set one, is what they chose to share).
+ * The decoder's dimensions win over the header's.
  */
-export async function ownerView(item: ContentItem & { exif?: MediaMetadata; dimensions?: { width: number; height: number } }, sign: (key: string) => Promise<string>): Promise<ContentView> {
+export async function contentView(item: ContentItem, relationship: Relationship, sign: Sign): Promise<ContentView> {
+  const owner = relationship === 'self';
   const urls: ContentView['urls'] = {};
   if (item.status === 'READY') {
     for (const [name, d] of Object.entries(item.derivatives ?? {})) {
       urls[name] = { url: await sign(d.key), width: d.width, height: d.height, contentType: d.contentType };
     }
-    urls.original = { url: await sign(item.originalKey) };
+    if (owner) urls.original = { url: await sign(item.originalKey) };
   }
-  const metadata: MediaMetadata | undefined = item.exif || item.dimensions ? { ...item.exif, ...item.dimensions } : undefined;
+  let metadata: MediaMetadata | undefined = item.exif || item.dimensions ? { ...item.exif, ...item.dimensions } : undefined;
+  if (metadata && !owner) {
+    const { gps: _private, ...shared } = metadata;
+    metadata = shared;
+  }
   return {
     contentId: item.contentId,
     ownerId: item.ownerId,
     status: item.status,
-    ...(item.reason ? { reason: item.reason } : {}),
+    ...(owner && item.reason ? { reason: item.reason } : {}),
     visibility: item.visibility,
     ...(item.caption ? { caption: item.caption } : {}),
+    ...(item.location ? { location: item.location } : {}),
     contentType: item.contentType,
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
@@ -27,4 +39,9 @@ export async function ownerView(item: ContentItem & { exif?: MediaMetadata; dime
     ...(metadata ? { metadata } : {}),
     urls,
   };
+}
+
+/** The owner's view (kept for the owner-only paths). */
+export function ownerView(item: ContentItem, sign: Sign): Promise<ContentView> {
+  return contentView(item, 'self', sign);
 }

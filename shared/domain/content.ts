@@ -49,6 +49,13 @@ export interface ContentItem {
   derivatives?: Record<string, Derivative>;
   /** Epoch seconds; DynamoDB's TTL removes uploads that never completed. */
   expiresAt?: number;
+  /** Set by a soft delete: the item is gone for every reader; the stream cascade removes the rest. */
+  deletedAt?: string;
+  /** A place the owner chose to show (EXIF GPS is shown to the owner only). */
+  location?: { name?: string; latitude: number; longitude: number };
+  /** Written by the media functions (see ContentView.metadata for what readers get). */
+  exif?: MediaMetadata;
+  dimensions?: { width: number; height: number };
 }
 
 export const CAPTION_MAX = 2200;
@@ -62,7 +69,33 @@ export function createContentSchema(maxBytes: number) {
   });
 }
 
+export const BATCH_UPLOAD_MAX = 25;
+
+export function createContentBatchSchema(maxBytes: number) {
+  return z.strictObject({ items: z.array(createContentSchema(maxBytes)).min(1).max(BATCH_UPLOAD_MAX) });
+}
+
 export const contentIdSchema = z.uuid();
+
+export const BULK_GET_MAX = 100;
+
+/** GET /content?ids=a,b,c: up to 100 ids, comma-separated (repeated ids count once). */
+export const bulkGetQuerySchema = z.strictObject({
+  ids: z
+    .string()
+    .transform((s) => [...new Set(s.split(',').map((id) => id.trim()).filter(Boolean))])
+    .pipe(z.array(z.uuid()).min(1).max(BULK_GET_MAX)),
+});
+
+export const GALLERY_PAGE_MAX = 100;
+
+/** GET /users/{id}/content?limit&cursor */
+export const galleryQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(GALLERY_PAGE_MAX).default(20),
+  cursor: z.string().max(2048).optional(),
+});
+
+export const userIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@-]+$/, 'must be a user id');
 
 /** Pending uploads expire after a day; the stream's REMOVE event then cleans their files. */
 export const PENDING_TTL_SECONDS = 24 * 60 * 60;
@@ -126,6 +159,7 @@ export interface ContentView {
   reason?: string;
   visibility: Visibility;
   caption?: string;
+  location?: { name?: string; latitude: number; longitude: number };
   contentType: string;
   createdAt: string;
   updatedAt: string;

@@ -1,0 +1,32 @@
+import { contentDeps } from '#shared/adapters/content-deps';
+import { galleryQuerySchema, userIdSchema } from '#shared/domain/content';
+import { contentView } from '#shared/domain/content-view';
+import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
+import { galleryIndexFor } from '#shared/domain/visibility';
+import { apiHandler, json, validate } from '#shared/http/api';
+
+const { access, content, friendships, sign } = contentDeps();
+
+// GET /users/{id}/content?limit&cursor: a user's pictures as this viewer may see them, newest
+// first. Each audience reads its own sparse index (no FilterExpression, so pages are full), and
+// the page is checked again against the items' current state (indexes are eventually consistent),
+// so a visibility change or an unfriend applies to the very next request. A blocked viewer gets
+// the same empty gallery as for a user with no pictures.
+export const handler = apiHandler(async ({ event, userId }) => {
+  const ownerId = validate(userIdSchema, event.pathParameters?.id);
+  const { limit, cursor } = validate(galleryQuerySchema, event.queryStringParameters ?? {});
+  const relationship = await friendships.relationship(userId, ownerId);
+  const index = galleryIndexFor(relationship);
+  if (!index) return json(200, { items: [] });
+  const scope = `${index}:${ownerId}`;
+  const page = await content.galleryPage(index, ownerId, limit, decodeCursor(scope, cursor));
+  const visible = await access.many(userId, page.items.map((i) => i.contentId));
+  return json(
+    200,
+    {
+      items: await Promise.all(visible.map((v) => contentView(v.item, v.relationship, sign))),
+      ...(page.lastKey ? { cursor: encodeCursor(scope, page.lastKey) } : {}),
+    },
+    { 'cache-control': 'private, no-store' },
+  );
+});
