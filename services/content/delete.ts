@@ -1,5 +1,5 @@
 import { contentDeps } from '#shared/adapters/content-deps';
-import { contentIdSchema } from '#shared/domain/content';
+import { contentParamsSchema } from '#shared/domain/content';
 import { HttpError, NotFoundError } from '#shared/errors';
 import { apiHandler, validate } from '#shared/http/api';
 
@@ -8,7 +8,7 @@ const { access, content } = contentDeps();
 // DELETE /content/{id}: the owner's item disappears at once (soft delete); the Content stream
 // drives the rest: files, then the item itself (services/content/cleanup.ts).
 export const handler = apiHandler(async ({ event, userId }) => {
-  const contentId = validate(contentIdSchema, event.pathParameters?.id);
+  const { id: contentId } = validate(contentParamsSchema, event.pathParameters ?? {});
   const visible = await access.one(userId, contentId);
   if (!visible) throw new NotFoundError('Content not found.');
   if (visible.relationship !== 'self') throw new HttpError(403, 'Only the owner can delete this content.');

@@ -1,5 +1,6 @@
 import { contentDeps } from '#shared/adapters/content-deps';
-import { galleryQuerySchema, userIdSchema } from '#shared/domain/content';
+import { galleryQuerySchema } from '#shared/domain/content';
+import { userParamsSchema } from '#shared/domain/profile';
 import { contentView } from '#shared/domain/content-view';
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
 import { galleryIndexFor } from '#shared/domain/visibility';
@@ -13,7 +14,7 @@ const { access, content, friendships, sign } = contentDeps();
 // so a visibility change or an unfriend applies to the very next request. A blocked viewer gets
 // the same empty gallery as for a user with no pictures.
 export const handler = apiHandler(async ({ event, userId }) => {
-  const ownerId = validate(userIdSchema, event.pathParameters?.id);
+  const { id: ownerId } = validate(userParamsSchema, event.pathParameters ?? {});
   const { limit, cursor } = validate(galleryQuerySchema, event.queryStringParameters ?? {});
   const relationship = await friendships.relationship(userId, ownerId);
   const index = galleryIndexFor(relationship);

@@ -1,5 +1,5 @@
 import { contentDeps } from '#shared/adapters/content-deps';
-import { contentIdSchema } from '#shared/domain/content';
+import { contentParamsSchema } from '#shared/domain/content';
 import { etagOf, patchContentSchema, versionFromIfMatch } from '#shared/domain/content-edit';
 import { contentView } from '#shared/domain/content-view';
 import { HttpError, NotFoundError } from '#shared/errors';
@@ -10,7 +10,7 @@ const { access, content, sign } = contentDeps();
 // PATCH /content/{id}: the owner edits caption, visibility or location, with optimistic
 // concurrency: If-Match must carry the ETag of the version the edit is based on.
 export const handler = apiHandler(async ({ event, userId }) => {
-  const contentId = validate(contentIdSchema, event.pathParameters?.id);
+  const { id: contentId } = validate(contentParamsSchema, event.pathParameters ?? {});
   const patch = parseJsonBody(event, patchContentSchema);
   const visible = await access.one(userId, contentId);
   if (!visible) throw new NotFoundError('Content not found.');

@@ -1,6 +1,15 @@
-import { BatchGetCommand, GetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type BatchGetCommandOutput,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#shared/adapters/clients';
-import type { FriendshipEdge } from '#shared/domain/friendship';
+import { ConflictError } from '#shared/errors';
+import { logger } from '#shared/logger';
+import { transition, type EdgePair, type FriendshipAction, type FriendshipEdge, type Standing } from '#shared/domain/friendship';
 import type { Relationship } from '#shared/domain/visibility';
 
 /** What an edge (viewer -> other) means for what the viewer may see of the other's content. */
@@ -13,7 +22,10 @@ export function relationshipOf(viewerId: string, otherId: string, edge: Friendsh
   return 'none';
 }
 
-/** The Friendships table: reading how users stand to each other. */
+/** How often a pair write is tried when another write of the same pair got in between. */
+const PAIR_WRITE_ATTEMPTS = 6;
+
+/** The Friendships table: how users stand to each other, and changing it one pair at a time. */
 export class FriendshipRepository {
   constructor(private readonly tableName: string) {}
 
@@ -49,6 +61,91 @@ export class FriendshipRepository {
     for (const id of wanted) result.set(id, relationshipOf(viewerId, id, edges.get(id)));
     return result;
   }
+
+  /** Every edge of the user's partition: one Query, followed through all its pages (no Scan). */
+  async edgesOf(userId: string): Promise<FriendshipEdge[]> {
+    const edges: FriendshipEdge[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out: QueryCommandOutput = await dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'userId = :u',
+          ExpressionAttributeValues: { ':u': userId },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      edges.push(...((out.Items ?? []) as FriendshipEdge[]));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return edges;
+  }
+
+  /** Both edges of a pair, [a -> b, b -> a], read consistently. */
+  async pair(a: string, b: string): Promise<EdgePair> {
+    return Promise.all([this.edge(a, b), this.edge(b, a)]);
+  }
+
+  /**
+   * Applies `action` of `actorId` on `targetId` (shared/domain/friendship.ts) and returns how the
+   * actor stands afterwards. Read both edges, decide, write both in one transaction conditional on
+   * the versions read. When another write of the pair got in between (B asked A while A asked B),
+   * the transaction is cancelled; reading again and deciding on what is there now turns the two
+   * requests into an accepted friendship instead of losing one. Domain refusals are thrown.
+   */
+  async change(actorId: string, targetId: string, action: FriendshipAction, now: () => Date = () => new Date()): Promise<Standing> {
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.pair(actorId, targetId);
+      const result = transition(action, actorId, targetId, before, now());
+      if (!result.ok) throw result.error;
+      if (!result.changed) return result.standing;
+      try {
+        await this.writePair(actorId, targetId, before, result.next);
+        return result.standing;
+      } catch (error) {
+        if (!isLostRace(error)) throw error;
+        if (attempt >= PAIR_WRITE_ATTEMPTS) throw new ConflictError('The friendship changed concurrently too often; try again.');
+        logger.info('Friendship pair changed since it was read; reading it again', { action, attempt });
+        await backoff(attempt);
+      }
+    }
+  }
+
+  /**
+   * One TransactWriteItems for both edges: each Put or Delete is conditional on the version that
+   * was read (or on the item still being absent); an edge that was and stays absent is guarded by a
+   * ConditionCheck, so a concurrent creation of it cancels the transaction too.
+   */
+  private async writePair(a: string, b: string, before: EdgePair, after: EdgePair): Promise<void> {
+    await dynamo.send(
+      new TransactWriteCommand({
+        TransactItems: [this.writeOf({ userId: a, friendId: b }, before[0], after[0]), this.writeOf({ userId: b, friendId: a }, before[1], after[1])],
+      }),
+    );
+  }
+
+  private writeOf(key: { userId: string; friendId: string }, before: FriendshipEdge | undefined, after: FriendshipEdge | undefined) {
+    if (!before) {
+      const absent = { TableName: this.tableName, ConditionExpression: 'attribute_not_exists(userId)' };
+      return after ? { Put: { ...absent, Item: after } } : { ConditionCheck: { ...absent, Key: key } };
+    }
+    // An edge stored without a version (written by something else) is taken as version 0.
+    const unchanged =
+      before.version === undefined
+        ? { ConditionExpression: 'attribute_exists(userId) AND attribute_not_exists(#v)', ExpressionAttributeNames: { '#v': 'version' } }
+        : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': before.version } };
+    return after
+      ? { Put: { TableName: this.tableName, Item: after, ...unchanged } }
+      : { Delete: { TableName: this.tableName, Key: key, ...unchanged } };
+  }
+}
+
+/** A pair write cancelled because another write of the same pair came first. */
+function isLostRace(error: unknown): boolean {
+  if ((error as Error | undefined)?.name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
 }
 
 /** Exponential backoff with full jitter, for UnprocessedKeys/UnprocessedItems retries. */

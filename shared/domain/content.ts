@@ -79,6 +79,9 @@ export const contentIdSchema = z.uuid();
 
 export const BULK_GET_MAX = 100;
 
+/** Path parameters of /content/{id}. */
+export const contentParamsSchema = z.object({ id: contentIdSchema });
+
 /** GET /content?ids=a,b,c: up to 100 ids, comma-separated (repeated ids count once). */
 export const bulkGetQuerySchema = z.strictObject({
   ids: z
@@ -94,8 +97,6 @@ export const galleryQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(GALLERY_PAGE_MAX).default(20),
   cursor: z.string().max(2048).optional(),
 });
-
-export const userIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:@-]+$/, 'must be a user id');
 
 /** Pending uploads expire after a day; the stream's REMOVE event then cleans their files. */
 export const PENDING_TTL_SECONDS = 24 * 60 * 60;

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiRoutes } from '#shared/http/api-spec';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string | string[] };
 let resources: Record<string, Resource>;
@@ -140,10 +141,16 @@ describe('packaged template', () => {
     }
   });
 
-  it('puts the Lambda authorizer in front of every route', () => {
+  it('puts the Lambda authorizer in front of every route but the public ones the API spec names', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route');
     expect(routes.length).toBeGreaterThan(0);
+    const publicRoutes = new Set(apiRoutes().filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`));
+    expect([...publicRoutes]).toEqual(['GET /openapi.json']);
     for (const [id, route] of routes) {
+      if (publicRoutes.has(route.Properties.RouteKey)) {
+        expect(route.Properties.AuthorizationType ?? 'NONE', id).toBe('NONE');
+        continue;
+      }
       expect(route.Properties.AuthorizationType, id).toBe('CUSTOM');
       expect(route.Properties.AuthorizerId, id).toEqual({ Ref: 'HttpApiAuthorizerJwt' });
     }

@@ -1,0 +1,17 @@
+import { FriendshipRepository } from '#shared/adapters/friendship-repository';
+import { requireEnv } from '#shared/config';
+import { friendRequestView } from '#shared/domain/friendship';
+import { otherUserParamsSchema } from '#shared/domain/profile';
+import { apiHandler, json, validate } from '#shared/http/api';
+
+const friendships = new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE'));
+
+// POST /friends/{userId}: asks userId to be friends, or accepts when userId asked first. Repeating
+// it answers the same state. We do not check that userId exists in Cognito (no AdminGetUser on the
+// request path): a request to an unknown id just stays outgoing. A block either way is a 404, the
+// answer an unknown user would get if we did check, so a block is not revealed.
+export const handler = apiHandler(async ({ event, userId }) => {
+  const { userId: other } = validate(otherUserParamsSchema, event.pathParameters);
+  const standing = await friendships.change(userId, other, 'request');
+  return json(200, friendRequestView(other, standing));
+});
