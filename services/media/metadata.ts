@@ -5,11 +5,11 @@ import { s3 } from '#shared/adapters/clients';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { requireEnv, requireIntEnv } from '#shared/config';
 import type { MediaMetadata } from '#shared/domain/content';
+import { RejectedMediaError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { exifSubset, readExif } from '#shared/media/exif';
 import { sniffImageKind } from '#shared/media/sniff';
-import { loadUploadDecision } from '#shared/media/upload-check';
-import { uploadedObjects } from '#shared/media/upload-event';
+import { processUploads } from '#shared/media/upload-processing';
 
 const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
@@ -23,40 +23,19 @@ const maxBytes = requireIntEnv('UPLOAD_MAX_BYTES');
 const HEAD_BYTES = 256 * 1024;
 
 // Subscribed to the uploads topic, beside the thumbnail function. It reads only the head of the
-// file (a ranged GET), never the whole original.
+// file (a ranged GET), never the whole original (WebP aside, see above).
 export const handler = async (event: SNSEvent, context: Context): Promise<void> => {
   logger.addContext(context);
-  for (const object of uploadedObjects(event)) {
-    logger.appendKeys({ key: object.key });
-    try {
-      const decision = await loadUploadDecision(object, content, maxBytes);
-      if (decision.action === 'skip') {
-        logger.info('Upload skipped', { why: decision.why });
-        continue;
-      }
-      const { contentId } = decision.item;
-      if (decision.action === 'reject') {
-        await content.reject(contentId, decision.reason);
-        logger.info('Upload rejected', { contentId, reason: decision.reason });
-        continue;
-      }
-      let head = await storage.readHead(object.key, HEAD_BYTES);
-      const kind = sniffImageKind(head);
-      if (kind === 'webp' && object.size > head.length) head = await storage.read(object.key);
-      if (!kind) {
-        const reason = 'Not a supported image: the file content is not JPEG, PNG, WebP or HEIC.';
-        await content.reject(contentId, reason);
-        logger.info('Upload rejected', { contentId, reason });
-        continue;
-      }
-      const metadata: MediaMetadata = { ...(await headerDimensions(head)), ...exifSubset(await readExif(head)) };
-      const recorded = (await content.recordMetadata(contentId, metadata)).applied;
-      const ready = recorded && (await content.markReadyIfComplete(contentId)).applied;
-      logger.info('Metadata stored', { contentId, recorded, ready, fields: Object.keys(metadata) });
-    } finally {
-      logger.removeKeys(['key']);
-    }
-  }
+  await processUploads(event, { content, maxBytes }, async (object, { contentId }) => {
+    let head = await storage.readHead(object.key, HEAD_BYTES);
+    const kind = sniffImageKind(head);
+    if (!kind) throw new RejectedMediaError('Not a supported image: the file content is not JPEG, PNG, WebP or HEIC.');
+    if (kind === 'webp' && object.size > head.length) head = await storage.read(object.key);
+    const metadata: MediaMetadata = { ...(await headerDimensions(head)), ...exifSubset(await readExif(head)) };
+    const recorded = (await content.recordMetadata(contentId, metadata)).applied;
+    const ready = recorded && (await content.markReadyIfComplete(contentId)).applied;
+    logger.info('Metadata stored', { contentId, recorded, ready, fields: Object.keys(metadata) });
+  });
 };
 
 /** Upright dimensions from the header alone; the thumbnail function's full decode is authoritative. */
