@@ -185,7 +185,7 @@ describe('GET /content/{id} path parameter', () => {
 
 describe('response bodies', () => {
   it('are named components referenced from the operations', () => {
-    expect(Object.keys(doc.components.schemas).sort()).toEqual(['ContentCreated', 'ContentView', 'Error', 'MediaMetadata']);
+    expect(Object.keys(doc.components.schemas).sort()).toEqual(['ContentCreated', 'ContentPage', 'ContentView', 'Error', 'Me', 'MediaMetadata']);
     expect(operation('/content/{id}', 'get').responses[200].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ContentView' });
     expect(JSON.stringify(doc)).not.toContain('#/$defs/');
   });
