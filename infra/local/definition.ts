@@ -62,7 +62,9 @@ export async function loadServiceDefinition(root: string, stage = 'local'): Prom
     });
     return JSON.parse(stdout.slice(stdout.indexOf('{'))) as ServiceDefinition;
   } catch (error) {
-    const detail = (error as { stderr?: string }).stderr?.trim() || (error as Error).message;
+    // osls prints its error after an environment banner, on stdout or stderr: keep the part that says what is wrong.
+    const output = [(error as { stdout?: string }).stdout, (error as { stderr?: string }).stderr].filter(Boolean).join('\n');
+    const detail = output.includes('Error:') ? output.slice(output.indexOf('Error:')).trim() : output.trim() || (error as Error).message;
     throw new Error(`Could not resolve serverless.yml with 'osls print' (run npm install first?): ${detail}`);
   }
 }
