@@ -1,12 +1,12 @@
 // `npm run bench`: upload -> READY on the local stack for camera-sized JPEGs, against the
-// reference measured in the same run on the same files: the thumbnail work alone, in process
-// (read the bytes, decode, resize, encode). The ratio is what the event-driven path costs on top
+// reference measured in the same run on the same files: the image work alone, in process
+// (decode once, every derivative and the placeholder). The ratio is what the event-driven path costs on top
 // of the image work: S3 POST, notification, SNS fan-out, two functions, DynamoDB writes.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../infra/local/stack';
-import { makeThumbnail } from '../shared/media/thumbnail';
+import { makeDerivatives } from '../shared/media/derivatives';
 import { api, postToS3, signUp, waitForProcessed } from '../scripts/lib/client';
 import { makeJpeg } from '../scripts/lib/images';
 
@@ -28,7 +28,7 @@ async function main() {
       Array.from({ length: RUNS }, (_, i) => makeJpeg(4000, 3000, { make: 'Bench', model: `Cam ${i}`, dateTimeOriginal: '2024:01:01 10:00:00' })),
     );
     // Warm up both paths once (cold starts are not what this measures).
-    await makeThumbnail(photos[0]!, 320);
+    await makeDerivatives(photos[0]!);
     const warm = await api(e, 'POST', '/content', { token: user.accessToken, body: { contentType: 'image/jpeg', size: photos[0]!.length } });
     await postToS3(warm.body, photos[0]!, 'image/jpeg');
     await waitForProcessed(e, user.accessToken, warm.body.contentId, 60_000);
@@ -36,7 +36,7 @@ async function main() {
     const reference: number[] = [];
     for (const photo of photos) {
       const t = performance.now();
-      await makeThumbnail(photo, 320);
+      await makeDerivatives(photo);
       reference.push(performance.now() - t);
     }
     const pipeline: number[] = [];
@@ -51,7 +51,7 @@ async function main() {
     const mb = photos.reduce((s, p) => s + p.length, 0) / photos.length / 1e6;
     const row = (name: string, v: number[]) => `${name.padEnd(44)} p50 ${percentile(v, 50).toFixed(0).padStart(6)} ms   p99 ${percentile(v, 99).toFixed(0).padStart(6)} ms`;
     console.log(`\n${RUNS} JPEGs of 12 MP (${mb.toFixed(1)} MB on average), ${os.cpus().length} cores`);
-    console.log(row('reference: thumbnail in process', reference));
+    console.log(row('reference: derivative set in process', reference));
     console.log(row('upload -> READY on the local stack', pipeline));
     console.log(`ratio (p50): ${(percentile(pipeline, 50) / percentile(reference, 50)).toFixed(2)}x the image work alone`);
   } finally {

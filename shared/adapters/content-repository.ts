@@ -108,11 +108,12 @@ export class ContentRepository {
     return { items: items.slice(0, limit), lastKey: { contentId: last.contentId, createdAt: last.createdAt, [attribute]: ownerId } };
   }
 
-  /** Stores the derivatives the thumbnail function made; `dimensions` are the original's, upright. */
-  recordDerivatives(contentId: string, derivatives: Record<string, Derivative>, dimensions: { width: number; height: number }) {
-    return this.updateWhilePending(contentId, 'SET derivatives = :d, dimensions = :dim, updatedAt = :now', {
+  /** Stores what the thumbnail function made; `dimensions` are the original's, upright. */
+  recordDerivatives(contentId: string, derivatives: Record<string, Derivative>, dimensions: { width: number; height: number }, placeholder: string) {
+    return this.updateWhilePending(contentId, 'SET derivatives = :d, dimensions = :dim, placeholder = :p, updatedAt = :now', {
       ':d': derivatives,
       ':dim': dimensions,
+      ':p': placeholder,
     });
   }
 

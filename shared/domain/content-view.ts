@@ -37,6 +37,7 @@ export async function contentView(item: ContentItem, relationship: Relationship,
     updatedAt: item.updatedAt,
     version: item.version,
     ...(metadata ? { metadata } : {}),
+    ...(item.status === 'READY' && item.placeholder ? { placeholder: item.placeholder } : {}),
     urls,
   };
 }

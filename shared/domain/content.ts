@@ -56,6 +56,8 @@ export interface ContentItem {
   /** Written by the media functions (see ContentView.metadata for what readers get). */
   exif?: MediaMetadata;
   dimensions?: { width: number; height: number };
+  /** ThumbHash (base64) to show while the derivatives load. */
+  placeholder?: string;
 }
 
 export const CAPTION_MAX = 2200;
@@ -166,5 +168,7 @@ export interface ContentView {
   updatedAt: string;
   version: number;
   metadata?: MediaMetadata;
+  /** ThumbHash (base64) to show while the derivatives load. */
+  placeholder?: string;
   urls: Record<string, { url: string; width: number; height: number; contentType: string } | { url: string }>;
 }

@@ -103,6 +103,7 @@ export const contentViewSchema = z
     updatedAt: isoDateTime,
     version: z.number().int(),
     metadata: mediaMetadataSchema.optional().describe('EXIF subset and decoded dimensions; `gps` for the owner only.'),
+    placeholder: z.string().optional().describe('ThumbHash (base64) of the picture, to show while the derivatives load.'),
     urls: z
       .record(
         z.string(),

@@ -17,7 +17,7 @@ it('deletes the files of a removed item', async () => {
   await waitForProcessed(endpoints, user.accessToken, id);
   const { s3, dynamo } = clients(endpoints);
   expect(await listKeys(s3, endpoints.bucket, `uploads/${user.userId}/${id}`)).toHaveLength(1);
-  expect(await listKeys(s3, endpoints.bucket, `derived/${id}/`)).toHaveLength(1);
+  expect(await listKeys(s3, endpoints.bucket, `derived/${id}/`)).toHaveLength(2);
 
   await dynamo.send(new DeleteCommand({ TableName: endpoints.tables.ContentTable, Key: { contentId: id } }));
 

@@ -178,7 +178,7 @@ describe('delete cascade', () => {
   it('removes the files, then the item itself', async () => {
     const id = await readyContent(endpoints, owner);
     const { s3 } = clients(endpoints);
-    expect(await listKeys(s3, endpoints.bucket, `derived/${id}/`)).toHaveLength(1);
+    expect(await listKeys(s3, endpoints.bucket, `derived/${id}/`)).toHaveLength(2);
     expect((await api(endpoints, 'DELETE', `/content/${id}`, { token: owner.accessToken })).status).toBe(204);
     expect((await api(endpoints, 'GET', `/content/${id}`, { token: owner.accessToken })).status).toBe(404);
     const { GetCommand } = await import('@aws-sdk/lib-dynamodb');

@@ -43,7 +43,7 @@ it('processes an upload delivered four times at once into one READY item with it
   const { s3 } = clients(endpoints);
   const after = await api(endpoints, 'GET', `/content/${created.body.contentId}`, { token: user.accessToken });
   expect(after.body.status).toBe('READY');
-  expect(await listKeys(s3, endpoints.bucket, `derived/${created.body.contentId}/`)).toEqual([`derived/${created.body.contentId}/thumbnail.webp`]);
+  expect(await listKeys(s3, endpoints.bucket, `derived/${created.body.contentId}/`)).toEqual([`derived/${created.body.contentId}/display.webp`, `derived/${created.body.contentId}/thumbnail.webp`]);
   const thumb = await fetch(after.body.urls.thumbnail.url);
   expect(thumb.status).toBe(200);
   expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).format).toBe('webp');

@@ -51,9 +51,11 @@ describe('upload -> processed item', () => {
     const thumb = await fetch(item.urls.thumbnail.url);
     expect(thumb.status).toBe(200);
     const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
-    expect(meta).toMatchObject({ format: 'webp', width: 320, height: 240 });
+    expect(meta).toMatchObject({ format: 'webp', width: 320, height: 320 });
     expect(meta.exif).toBeUndefined(); // derivatives carry no metadata (GPS!)
-    expect(item.urls.thumbnail).toMatchObject({ width: 320, height: 240, contentType: 'image/webp' });
+    expect(item.urls.thumbnail).toMatchObject({ width: 320, height: 320, contentType: 'image/webp' });
+    expect(item.urls.display).toMatchObject({ width: 1440, height: 1080, contentType: 'image/webp' });
+    expect(Buffer.from(item.placeholder, 'base64').length).toBeGreaterThan(5);
   });
 
   it('returns a presigned POST for exactly uploads/{userId}/{contentId}, bounded by the declared size and type', async () => {
@@ -110,7 +112,7 @@ describe('upload -> processed item', () => {
     const id = await upload(owner, await makeJpeg(300, 200));
     const { body: item } = await waitForProcessed(endpoints, owner.accessToken, id);
     const { s3 } = clients(endpoints);
-    expect(await listKeys(s3, endpoints.bucket, `derived/${id}/`)).toEqual([`derived/${id}/thumbnail.webp`]);
+    expect(await listKeys(s3, endpoints.bucket, `derived/${id}/`)).toEqual([`derived/${id}/display.webp`, `derived/${id}/thumbnail.webp`]);
     // (The local S3 server does not refuse anonymous reads; the bucket's public access block is
     // asserted on the packaged template in tests/infra.)
     for (const { url } of Object.values(item.urls) as { url: string }[]) {
