@@ -21,6 +21,7 @@ export interface MediaMetadata {
   takenAt?: string;
   make?: string;
   model?: string;
+  lens?: string;
   gps?: GpsPosition;
 }
 

@@ -85,6 +85,7 @@ const mediaMetadataSchema = z
     takenAt: z.string().optional().describe('Local time as the camera wrote it: ISO 8601, with its offset when the file has one.'),
     make: z.string().optional(),
     model: z.string().optional(),
+    lens: z.string().optional(),
     gps: z.object({ latitude: z.number(), longitude: z.number(), altitude: z.number().optional() }).optional(),
   })
   .meta({ id: 'MediaMetadata' });

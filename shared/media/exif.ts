@@ -11,7 +11,10 @@ export interface RawExif {
   DateTimeOriginal?: unknown;
   CreateDate?: unknown;
   OffsetTimeOriginal?: unknown;
+  OffsetTimeDigitized?: unknown;
   OffsetTime?: unknown;
+  LensModel?: unknown;
+  LensMake?: unknown;
   latitude?: unknown;
   longitude?: unknown;
   GPSAltitude?: unknown;
@@ -34,7 +37,7 @@ export async function readExif(head: Buffer): Promise<RawExif | undefined> {
       // Only the blocks that hold what we keep.
       tiff: true,
       ifd0: { pick: ['Make', 'Model'] } as never,
-      exif: { pick: ['DateTimeOriginal', 'CreateDate', 'OffsetTimeOriginal', 'OffsetTime'] } as never,
+      exif: { pick: ['DateTimeOriginal', 'CreateDate', 'OffsetTimeOriginal', 'OffsetTimeDigitized', 'OffsetTime', 'LensModel', 'LensMake'] } as never,
       gps: true,
       interop: false,
       ifd1: false,
@@ -107,12 +110,19 @@ function round(value: number, digits: number): number {
 export function exifSubset(raw: RawExif | undefined): MediaMetadata {
   if (!raw) return {};
   const out: MediaMetadata = {};
-  const when = takenAt(raw.DateTimeOriginal ?? raw.CreateDate, raw.OffsetTimeOriginal ?? raw.OffsetTime);
+  // The moment of capture with its own offset; the digitized time (CreateDate) with its offset
+  // when there is no original; the file's general OffsetTime only as the last resort.
+  const when =
+    raw.DateTimeOriginal !== undefined
+      ? takenAt(raw.DateTimeOriginal, raw.OffsetTimeOriginal ?? raw.OffsetTimeDigitized ?? raw.OffsetTime)
+      : takenAt(raw.CreateDate, raw.OffsetTimeDigitized ?? raw.OffsetTime);
   if (when) out.takenAt = when;
   const make = text(raw.Make);
   if (make) out.make = make;
   const model = text(raw.Model);
   if (model) out.model = model;
+  const lens = text(raw.LensModel);
+  if (lens) out.lens = lens;
   const position = gps(raw);
   if (position) out.gps = position;
   return out;

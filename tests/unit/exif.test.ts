@@ -177,3 +177,31 @@ describe('readExif on WebP', () => {
     expect(exifSubset(await readExif(webp))).toEqual({ make: 'Canon', model: 'R5', takenAt: '2024-01-02T03:04:05-05:00' });
   });
 });
+
+describe('exifSubset: lens and offset fallbacks', () => {
+  it('keeps the lens model, capped', () => {
+    expect(exifSubset({ LensModel: 'RF24-105mm F4 L IS USM' }).lens).toBe('RF24-105mm F4 L IS USM');
+    expect(exifSubset({ LensModel: 'L'.repeat(200) }).lens).toHaveLength(64);
+  });
+
+  it('takes the original time with its own offset first', () => {
+    expect(exifSubset({ DateTimeOriginal: '2024:06:01 10:00:00', OffsetTimeOriginal: '+09:00', OffsetTime: '+01:00' }).takenAt).toBe('2024-06-01T10:00:00+09:00');
+  });
+
+  it('falls back to the digitized time with its offset', () => {
+    expect(exifSubset({ CreateDate: '2024:06:01 10:00:00', OffsetTimeDigitized: '-03:00', OffsetTime: '+01:00' }).takenAt).toBe('2024-06-01T10:00:00-03:00');
+  });
+
+  it('uses the general OffsetTime only when nothing closer exists', () => {
+    expect(exifSubset({ DateTimeOriginal: '2024:06:01 10:00:00', OffsetTime: '+05:30' }).takenAt).toBe('2024-06-01T10:00:00+05:30');
+  });
+
+  it('reads the lens and the digitized offset from a real JPEG', async () => {
+    const { default: sharp } = await import('sharp');
+    const jpg = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#444' } })
+      .jpeg()
+      .withExif({ IFD0: { Make: 'Canon' }, IFD2: { CreateDate: '2023:12:31 23:59:58', OffsetTimeDigitized: '+02:00', LensModel: 'EF50mm f/1.8' } as never })
+      .toBuffer();
+    expect(exifSubset(await readExif(jpg))).toMatchObject({ make: 'Canon', lens: 'EF50mm f/1.8' });
+  });
+});
