@@ -4,6 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ContentRepository } from '#shared/adapters/content-repository';
 import { s3 } from '#shared/adapters/clients';
+import { MediaHashes } from '#shared/adapters/media-hashes';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { requireEnv } from '#shared/config';
 import type { ContentItem } from '#shared/domain/content';
@@ -11,6 +12,7 @@ import { logger } from '#shared/logger';
 
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
 const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
+const hashes = new MediaHashes(requireEnv('MEDIA_HASHES_TABLE'));
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 const image = (value: unknown) => (value ? (unmarshall(value as Record<string, AttributeValue>) as ContentItem) : undefined);
@@ -33,6 +35,8 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
   try {
     const keys = [item.originalKey, ...Object.values(item.derivatives ?? {}).map((d) => d.key)].filter(Boolean);
     await storage.deleteKeys(keys);
+    // The bytes are gone: the next upload of them is a new original, not a duplicate.
+    if (item.sha256) await hashes.release(item.ownerId, item.sha256, item.contentId);
     if (softDeleted) await content.purge(item.contentId);
     logger.info('Files of a deleted item removed', { count: keys.length, purged: Boolean(softDeleted), expired: record.userIdentity?.type === 'Service' });
   } finally {

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { ContentRepository } from '#shared/adapters/content-repository';
 import { s3 } from '#shared/adapters/clients';
+import { MediaHashes } from '#shared/adapters/media-hashes';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { requireEnv, requireIntEnv } from '#shared/config';
 import { derivedKey, type Derivative } from '#shared/domain/content';
@@ -10,6 +12,7 @@ import { processUploads } from '#shared/media/upload-processing';
 
 const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
+const hashes = new MediaHashes(requireEnv('MEDIA_HASHES_TABLE'));
 const maxBytes = requireIntEnv('UPLOAD_MAX_BYTES');
 const specs: DerivativeSpec[] = [
   { name: 'display', size: requireIntEnv('DISPLAY_SIZE'), fit: 'inside' },
@@ -21,9 +24,19 @@ const specs: DerivativeSpec[] = [
 // on the item being PENDING, so a redelivery changes nothing.
 export const handler = async (event: SNSEvent, context: Context): Promise<void> => {
   logger.addContext(context);
-  await processUploads(event, { content, maxBytes }, async (object, { contentId }) => {
+  await processUploads(event, { content, maxBytes }, async (object, { contentId, ownerId }) => {
+    const original = await storage.read(object.key);
     // Anything undecodable throws RejectedMediaError: processUploads rejects the item.
-    const set = await makeDerivatives(await storage.read(object.key), specs);
+    const set = await makeDerivatives(original, specs);
+    const sha256 = createHash('sha256').update(original).digest('hex');
+    const holder = await holderOf(ownerId, sha256, contentId);
+    if (holder) {
+      // The same bytes again: point at the item that has them, keep one copy of the original.
+      const marked = await content.markDuplicate(contentId, holder);
+      if (marked.applied) await storage.deleteKeys([object.key]);
+      logger.info('Duplicate upload', { contentId, duplicateOf: holder, applied: marked.applied });
+      return;
+    }
     const derivatives: Record<string, Derivative> = {};
     await Promise.all(
       set.derivatives.map(async (d) => {
@@ -32,7 +45,7 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
         derivatives[d.name] = { key, contentType: d.contentType, width: d.width, height: d.height, bytes: d.data.length };
       }),
     );
-    const recorded = await content.recordDerivatives(contentId, derivatives, set.source, set.placeholder);
+    const recorded = await content.recordDerivatives(contentId, derivatives, set.source, set.placeholder, sha256);
     if (!recorded.applied) {
       // Rejected (by the metadata function) or deleted meanwhile: such an item keeps no
       // derivative. READY means a duplicate delivery already did this work and the derivatives
@@ -45,3 +58,15 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
     logger.info('Derivatives stored', { contentId, sizes: set.derivatives.map((d) => `${d.name} ${d.width}x${d.height}`), ready });
   });
 };
+
+/**
+ * The owner's other item that already holds these bytes, if any. A claim left by an item that is
+ * deleted, rejected or gone is taken over (the cleanup releases claims, but may not have yet).
+ */
+async function holderOf(ownerId: string, sha256: string, contentId: string): Promise<string | undefined> {
+  const other = await hashes.claim(ownerId, sha256, contentId);
+  if (!other) return undefined;
+  const item = await content.get(other);
+  if (item && !item.deletedAt && (item.status === 'READY' || item.status === 'PENDING')) return other;
+  return hashes.claim(ownerId, sha256, contentId, other);
+}

@@ -109,12 +109,22 @@ export class ContentRepository {
   }
 
   /** Stores what the thumbnail function made; `dimensions` are the original's, upright. */
-  recordDerivatives(contentId: string, derivatives: Record<string, Derivative>, dimensions: { width: number; height: number }, placeholder: string) {
-    return this.updateWhilePending(contentId, 'SET derivatives = :d, dimensions = :dim, placeholder = :p, updatedAt = :now', {
+  recordDerivatives(contentId: string, derivatives: Record<string, Derivative>, dimensions: { width: number; height: number }, placeholder: string, sha256: string) {
+    return this.updateWhilePending(contentId, 'SET derivatives = :d, dimensions = :dim, placeholder = :p, sha256 = :sha, updatedAt = :now', {
       ':d': derivatives,
       ':dim': dimensions,
       ':p': placeholder,
+      ':sha': sha256,
     });
+  }
+
+  /** PENDING -> DUPLICATE of the owner's item with the same bytes; it leaves the gallery. */
+  markDuplicate(contentId: string, duplicateOf: string, now = new Date()) {
+    return this.updateWhilePending(
+      contentId,
+      'SET #status = :duplicate, duplicateOf = :of, updatedAt = :now, expiresAt = :exp REMOVE galleryOwner, galleryFriends, galleryPublic',
+      { ':duplicate': 'DUPLICATE', ':of': duplicateOf, ':exp': Math.floor(now.getTime() / 1000) + REJECTED_TTL_SECONDS },
+    );
   }
 
   /** Stores the EXIF subset the metadata function read. */

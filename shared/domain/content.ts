@@ -6,7 +6,7 @@ export type Visibility = (typeof VISIBILITIES)[number];
 /** Types a client may declare. What the file really is gets decided by decoding it. */
 export const UPLOAD_CONTENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif'] as const;
 
-export type ContentStatus = 'PENDING' | 'READY' | 'REJECTED' | 'DELETED';
+export type ContentStatus = 'PENDING' | 'READY' | 'REJECTED' | 'DUPLICATE' | 'DELETED';
 
 export interface GpsPosition {
   latitude: number;
@@ -59,6 +59,10 @@ export interface ContentItem {
   dimensions?: { width: number; height: number };
   /** ThumbHash (base64) to show while the derivatives load. */
   placeholder?: string;
+  /** SHA-256 (hex) of the original, once processed. */
+  sha256?: string;
+  /** For a DUPLICATE: the owner's item that already holds the same bytes. */
+  duplicateOf?: string;
 }
 
 export const CAPTION_MAX = 2200;
@@ -171,5 +175,7 @@ export interface ContentView {
   metadata?: MediaMetadata;
   /** ThumbHash (base64) to show while the derivatives load. */
   placeholder?: string;
+  /** For a DUPLICATE: the item that already holds the same bytes (owner only). */
+  duplicateOf?: string;
   urls: Record<string, { url: string; width: number; height: number; contentType: string } | { url: string }>;
 }

@@ -51,7 +51,8 @@ export function galleryKeys(item: Pick<ContentItem, 'ownerId' | 'status' | 'visi
   remove: (typeof GALLERY_ATTRIBUTES)[number][];
 } {
   const set: Partial<Record<(typeof GALLERY_ATTRIBUTES)[number], string>> = {};
-  if (!item.deletedAt && item.status !== 'DELETED') {
+  // A DUPLICATE stays readable by its owner (to learn which item it points at) but is not listed.
+  if (!item.deletedAt && item.status !== 'DELETED' && item.status !== 'DUPLICATE') {
     set.galleryOwner = item.ownerId;
     if (item.status === 'READY' && (item.visibility === 'public' || item.visibility === 'friends')) set.galleryFriends = item.ownerId;
     if (item.status === 'READY' && item.visibility === 'public') set.galleryPublic = item.ownerId;

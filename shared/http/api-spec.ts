@@ -94,7 +94,8 @@ export const contentViewSchema = z
   .object({
     contentId: contentIdSchema,
     ownerId: z.string(),
-    status: z.enum(['PENDING', 'READY', 'REJECTED', 'DELETED']),
+    status: z.enum(['PENDING', 'READY', 'REJECTED', 'DUPLICATE', 'DELETED']),
+    duplicateOf: contentIdSchema.optional().describe('For a DUPLICATE (owner only): your item that already holds the same bytes.'),
     reason: z.string().optional().describe('Why the item was rejected (owner only).'),
     visibility: z.enum(VISIBILITIES),
     caption: z.string().optional(),
