@@ -113,6 +113,9 @@ function toLambdaAttribute(v: SdkAttributeValue): AttributeValue {
   if (v.BS !== undefined) return { BS: v.BS.map(b64) };
   if (v.L !== undefined) return { L: v.L.map(toLambdaAttribute) };
   if (v.M !== undefined) return { M: toLambdaImage(v.M) };
+  // DynamoDB Local's GetRecords returns an empty map as `{}`, without its M tag (Scan and GetItem
+  // return {"M":{}}); AWS does not. Without this, one such record would stall the shard forever.
+  if (v && typeof v === 'object' && Object.keys(v).length === 0) return { M: {} };
   throw new Error(`unsupported attribute value ${JSON.stringify(v)}`);
 }
 

@@ -1,6 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import { rgbaToThumbHash } from 'thumbhash';
-import { asRejection, openImage } from '#shared/media/decode';
+import { asRejection, DECODE_TIMEOUT_SECONDS, openImage } from '#shared/media/decode';
 
 export interface DerivativeSpec {
   name: string;
@@ -45,11 +45,13 @@ export async function makeDerivatives(input: Buffer, specs: DerivativeSpec[] = D
     // The largest size, kept as raw pixels to derive the others from.
     const largest = ordered[0]!;
     const base = await resize(image.pipeline(), largest).raw().toBuffer({ resolveWithObject: true });
-    const fromBase = () => sharp(base.data, { raw: { width: base.info.width, height: base.info.height, channels: base.info.channels } });
+    const fromBase = () =>
+      sharp(base.data, { raw: { width: base.info.width, height: base.info.height, channels: base.info.channels } }).timeout({ seconds: DECODE_TIMEOUT_SECONDS });
 
     const derivatives = await Promise.all(
       ordered.map(async (spec) => {
-        const { data, info } = await (spec === largest ? fromBase() : resize(fromBase(), spec)).webp(WEBP).toBuffer({ resolveWithObject: true });
+        const pipeline = spec === largest ? fromBase() : resize(fromBase(), spec, base.info);
+        const { data, info } = await pipeline.webp(WEBP).toBuffer({ resolveWithObject: true });
         return { name: spec.name, data, contentType: 'image/webp' as const, width: info.width, height: info.height };
       }),
     );
@@ -70,10 +72,18 @@ export async function makeOne(input: Buffer, spec: DerivativeSpec): Promise<Deri
   }
 }
 
-function resize(pipeline: Sharp, spec: DerivativeSpec): Sharp {
-  return spec.fit === 'cover'
-    ? pipeline.resize({ width: spec.size, height: spec.size, fit: 'cover', position: 'attention' })
-    : pipeline.resize({ width: spec.size, height: spec.size, fit: 'inside', withoutEnlargement: true });
+/**
+ * `inside`: fit the long edge, never enlarge. `cover`: a centred square, never enlarged either.
+ * When the pixels' size is known (derived from the base), the square is cut first and only then
+ * resized: a 1x1440 strip would otherwise be scaled up 320 times before the crop.
+ */
+function resize(pipeline: Sharp, spec: DerivativeSpec, known?: { width: number; height: number }): Sharp {
+  if (spec.fit === 'inside') return pipeline.resize({ width: spec.size, height: spec.size, fit: 'inside', withoutEnlargement: true });
+  if (known) {
+    const side = Math.min(known.width, known.height);
+    pipeline = pipeline.extract({ left: Math.floor((known.width - side) / 2), top: Math.floor((known.height - side) / 2), width: side, height: side });
+  }
+  return pipeline.resize({ width: spec.size, height: spec.size, fit: 'cover', withoutEnlargement: true });
 }
 
 /** ThumbHash wants at most 100x100 RGBA. */
