@@ -8,6 +8,7 @@ import type { MediaMetadata } from '#shared/domain/content';
 import { RejectedMediaError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { exifSubset, readExif } from '#shared/media/exif';
+import { heifHeaderSize } from '#shared/media/heif';
 import { sniffImageKind } from '#shared/media/sniff';
 import { processUploads } from '#shared/media/upload-processing';
 
@@ -40,6 +41,9 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
 
 /** Upright dimensions from the header alone; the thumbnail function's full decode is authoritative. */
 async function headerDimensions(head: Buffer): Promise<{ width?: number; height?: number }> {
+  // libvips refuses a HEIF cut short (it checks that every item's data is in the buffer): read
+  // the primary image's size and transformations from the boxes instead.
+  if (sniffImageKind(head) === 'heif') return heifHeaderSize(head) ?? {};
   try {
     const meta = await sharp(head).metadata();
     const upright = meta.autoOrient ?? meta;

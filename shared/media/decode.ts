@@ -1,5 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
 import { RejectedMediaError } from '#shared/errors';
+import { decodeHeif } from '#shared/media/heif';
 import { sniffImageKind, type ImageKind } from '#shared/media/sniff';
 
 /** Far below sharp's default of 268 MP: a 100 MP image already costs about 400 MB decoded. */
@@ -27,7 +28,7 @@ const SHARP_OPTIONS = { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS, seq
 export async function openImage(input: Buffer): Promise<OpenedImage> {
   const kind = sniffImageKind(input);
   if (!kind) throw new RejectedMediaError('Not a supported image: the file content is not JPEG, PNG, WebP or HEIC.');
-  if (kind === 'heif') throw new RejectedMediaError('HEIC/HEIF decoding is not supported yet: upload a JPEG, PNG or WebP.');
+  if (kind === 'heif') return openHeif(input);
   try {
     // The header alone (no pixel limit yet) tells the size, so the reason can name the limit.
     const meta = await sharp(input, { ...SHARP_OPTIONS, limitInputPixels: false }).metadata();
@@ -47,6 +48,26 @@ export async function openImage(input: Buffer): Promise<OpenedImage> {
   } catch (error) {
     throw asRejection(error);
   }
+}
+
+/**
+ * HEIC/HEIF: libheif (WebAssembly) decodes the primary image to RGBA and sharp takes it as raw
+ * pixels, so the same pipeline follows. libheif has applied the file's own transformations (irot,
+ * imir, clap); an EXIF Orientation inside a HEIF is informative only and is not applied again (an
+ * iPhone writes both, describing the same rotation). decodeHeif checks the size before decoding
+ * and turns every decoder failure into a RejectedMediaError.
+ */
+async function openHeif(input: Buffer): Promise<OpenedImage> {
+  const { width, height, data, opaque } = await decodeHeif(input, { timeoutSeconds: DECODE_TIMEOUT_SECONDS });
+  return {
+    kind: 'heif',
+    width,
+    height,
+    pipeline: () => {
+      const pipeline = sharp(data, { raw: { width, height, channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS }).timeout({ seconds: DECODE_TIMEOUT_SECONDS });
+      return opaque ? pipeline.removeAlpha() : pipeline;
+    },
+  };
 }
 
 /**
