@@ -5,25 +5,12 @@ import sharp from 'sharp';
 import { expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForAsyncIdle, waitForProcessed } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
-import { clients, listKeys } from '../support/aws';
+import { clients, listKeys, s3EventMessage } from '../support/aws';
 
 const endpoints = inject('endpoints');
 const sns = new SNSClient({ endpoint: endpoints.sns, region: endpoints.region, credentials: endpoints.credentials });
 
-function s3Event(key: string, size: number) {
-  return JSON.stringify({
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: endpoints.region,
-        eventTime: new Date().toISOString(),
-        eventName: 'ObjectCreated:Post',
-        s3: { s3SchemaVersion: '1.0', configurationId: 'uploads', bucket: { name: endpoints.bucket, arn: `arn:aws:s3:::${endpoints.bucket}` }, object: { key, size } },
-      },
-    ],
-  });
-}
+const s3Event = (key: string, size: number) => s3EventMessage(endpoints, key, size);
 
 it('processes an upload delivered four times at once into one READY item with its thumbnail', async () => {
   const user = await signUp(endpoints);

@@ -10,7 +10,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForAsyncIdle, waitForProcessed, type Session } from '../../scripts/lib/client';
-import { clients, eventually, listKeys } from '../support/aws';
+import { clients, eventually, listKeys, s3EventMessage } from '../support/aws';
 import { goodJpeg, hostileFiles, type HostileFile } from '../support/hostile';
 
 const endpoints = inject('endpoints');
@@ -176,20 +176,7 @@ describe('awkward keys on the uploads topic', () => {
   /** The key as S3 puts it in an event: URL-encoded, '+' for spaces, '/' kept. */
   const s3Encoded = (key: string) => encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
 
-  function s3Event(rawKey: unknown, size: unknown, eventName = 'ObjectCreated:Post') {
-    return JSON.stringify({
-      Records: [
-        {
-          eventVersion: '2.1',
-          eventSource: 'aws:s3',
-          awsRegion: endpoints.region,
-          eventTime: new Date().toISOString(),
-          eventName,
-          s3: { s3SchemaVersion: '1.0', configurationId: 'uploads', bucket: { name: endpoints.bucket, arn: `arn:aws:s3:::${endpoints.bucket}` }, object: { key: rawKey, size } },
-        },
-      ],
-    });
-  }
+  const s3Event = (rawKey: unknown, size: unknown, eventName?: string) => s3EventMessage(endpoints, rawKey, size, eventName);
 
   const publish = (message: string) => sns.send(new PublishCommand({ TopicArn: endpoints.topics.UploadsTopic, Message: message }));
 

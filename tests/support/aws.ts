@@ -27,3 +27,19 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** An S3 ObjectCreated notification for the media bucket, as S3 publishes it to SNS (key as given: encode it yourself). */
+export function s3EventMessage(endpoints: Endpoints, key: unknown, size: unknown, eventName = 'ObjectCreated:Post'): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: endpoints.region,
+        eventTime: new Date().toISOString(),
+        eventName,
+        s3: { s3SchemaVersion: '1.0', configurationId: 'uploads', bucket: { name: endpoints.bucket, arn: `arn:aws:s3:::${endpoints.bucket}` }, object: { key, size } },
+      },
+    ],
+  });
+}
