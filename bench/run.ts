@@ -24,13 +24,14 @@ async function main() {
   try {
     const e = stack.endpoints;
     const user = await signUp(e);
-    const photos = await Promise.all(
-      Array.from({ length: RUNS }, (_, i) => makeJpeg(4000, 3000, { make: 'Bench', model: `Cam ${i}`, dateTimeOriginal: '2024:01:01 10:00:00' })),
+    // Distinct bytes per upload (the same bytes again would be a DUPLICATE, not processed).
+    const [warmup, ...photos] = await Promise.all(
+      Array.from({ length: RUNS + 1 }, (_, i) => makeJpeg(4000, 3000, { make: 'Bench', model: `Cam ${i}`, dateTimeOriginal: '2024:01:01 10:00:00' })),
     );
     // Warm up both paths once (cold starts are not what this measures).
-    await makeDerivatives(photos[0]!);
-    const warm = await api(e, 'POST', '/content', { token: user.accessToken, body: { contentType: 'image/jpeg', size: photos[0]!.length } });
-    await postToS3(warm.body, photos[0]!, 'image/jpeg');
+    await makeDerivatives(warmup!);
+    const warm = await api(e, 'POST', '/content', { token: user.accessToken, body: { contentType: 'image/jpeg', size: warmup!.length } });
+    await postToS3(warm.body, warmup!, 'image/jpeg');
     await waitForProcessed(e, user.accessToken, warm.body.contentId, 60_000);
 
     const reference: number[] = [];
