@@ -6,18 +6,11 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForProcessed, type Session } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, listKeys } from '../support/aws';
-import { corners, ensureHeifTools, fingerprint, gridDifference, heicTwin, quadrantHeic, UPRIGHT } from '../support/heif-fixtures';
+import { corners, ensureHeifTools, IPHONE_EXIF, fingerprint, gridDifference, heicTwin, quadrantHeic, UPRIGHT } from '../support/heif-fixtures';
 
 const endpoints = inject('endpoints');
 let owner: Session;
 
-const IPHONE_EXIF = {
-  make: 'Apple',
-  model: 'iPhone 15 Pro',
-  dateTimeOriginal: '2024:06:01 14:03:22',
-  offsetTimeOriginal: '+02:00',
-  gps: { latitude: 48.858222, longitude: 2.2945, altitude: 35 },
-};
 
 beforeAll(async () => {
   ensureHeifTools();

@@ -19,6 +19,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp, { type Sharp } from 'sharp';
+import { expect } from 'vitest';
+import { makeDerivatives } from '#shared/media/derivatives';
 import { parseHeifMeta } from '#shared/media/heif';
 
 const run = promisify(execFile);
@@ -290,4 +292,30 @@ function box(type: string, ...payload: Buffer[]): Buffer {
 
 function fullBox(type: string, version: number, flags: number, payload: Buffer[]): Buffer {
   return box(type, u32((version << 24) | flags), ...payload);
+}
+
+/** The EXIF an iPhone writes (camera, local time with its offset, position), for HEIC twins. */
+export const IPHONE_EXIF = {
+  make: 'Apple',
+  model: 'iPhone 15 Pro',
+  dateTimeOriginal: '2024:06:01 14:03:22',
+  offsetTimeOriginal: '+02:00',
+  gps: { latitude: 48.858222, longitude: 2.2945, altitude: 35 },
+};
+
+/**
+ * Checks that a 600x400 quadrant picture (any orientation, any format) comes out upright: source
+ * size, a 600x400 display size and a 320 square thumbnail, each with red at the top left.
+ * Returns the display derivative for further checks.
+ */
+export async function expectUprightDerivatives(input: Buffer): Promise<Buffer> {
+  const set = await makeDerivatives(input);
+  expect(set.source).toEqual({ width: 600, height: 400 });
+  const display = set.derivatives.find((d) => d.name === 'display')!;
+  expect([display.width, display.height]).toEqual([600, 400]);
+  expect(await corners(display.data)).toEqual(UPRIGHT);
+  const thumbnail = set.derivatives.find((d) => d.name === 'thumbnail')!;
+  expect([thumbnail.width, thumbnail.height]).toEqual([320, 320]);
+  expect(await corners(thumbnail.data)).toEqual(UPRIGHT);
+  return display.data;
 }

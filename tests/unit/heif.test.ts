@@ -23,15 +23,10 @@ import {
   quadrantStored,
   transformsFor,
   UPRIGHT,
+  expectUprightDerivatives,
+  IPHONE_EXIF,
 } from '../support/heif-fixtures';
 
-const IPHONE_EXIF = {
-  make: 'Apple',
-  model: 'iPhone 15 Pro',
-  dateTimeOriginal: '2024:06:01 14:03:22',
-  offsetTimeOriginal: '+02:00',
-  gps: { latitude: 48.858222, longitude: 2.2945, altitude: 35 },
-};
 
 const HEAD_BYTES = 256 * 1024; // what the metadata function reads
 
@@ -106,16 +101,9 @@ describe('decoding HEIC into the derivative pipeline', () => {
 
       const image = await openImage(heic);
       expect(image).toMatchObject({ kind: 'heif', width: 600, height: 400 });
-      const set = await makeDerivatives(heic);
-      expect(set.source).toEqual({ width: 600, height: 400 });
-      const display = set.derivatives.find((d) => d.name === 'display')!;
-      expect([display.width, display.height]).toEqual([600, 400]);
-      expect(await corners(display.data)).toEqual(UPRIGHT);
-      const thumbnail = set.derivatives.find((d) => d.name === 'thumbnail')!;
-      expect([thumbnail.width, thumbnail.height]).toEqual([320, 320]);
-      expect(await corners(thumbnail.data)).toEqual(UPRIGHT);
+      const display = await expectUprightDerivatives(heic);
       // Opaque pictures lose the alpha channel libheif hands over.
-      expect((await sharp(display.data).metadata()).hasAlpha).toBe(false);
+      expect((await sharp(display).metadata()).hasAlpha).toBe(false);
     },
   );
 
