@@ -86,7 +86,14 @@ export class ContentRepository {
    * One page of a gallery index, newest first. The index holds only what its audience may see,
    * so the page is full without a FilterExpression (DynamoDB applies Limit before filtering).
    */
-  async galleryPage(index: 'ownerGallery' | 'friendsGallery' | 'publicGallery', ownerId: string, limit: number, startKey?: Record<string, unknown>) {
+  async galleryPage(
+    index: 'ownerGallery' | 'friendsGallery' | 'publicGallery',
+    ownerId: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+    /** Only items created at or before this time. */
+    createdAtMost?: string,
+  ) {
     const attribute = { ownerGallery: 'galleryOwner', friendsGallery: 'galleryFriends', publicGallery: 'galleryPublic' }[index];
     // One more than asked tells whether another page exists, so the last page carries no cursor
     // (rather than a cursor to an empty page).
@@ -94,9 +101,9 @@ export class ContentRepository {
       new QueryCommand({
         TableName: this.tableName,
         IndexName: index,
-        KeyConditionExpression: '#g = :owner',
+        KeyConditionExpression: createdAtMost ? '#g = :owner AND createdAt <= :t' : '#g = :owner',
         ExpressionAttributeNames: { '#g': attribute },
-        ExpressionAttributeValues: { ':owner': ownerId },
+        ExpressionAttributeValues: { ':owner': ownerId, ...(createdAtMost ? { ':t': createdAtMost } : {}) },
         ScanIndexForward: false,
         Limit: limit + 1,
         ExclusiveStartKey: startKey,

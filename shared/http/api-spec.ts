@@ -41,6 +41,7 @@ import {
   VISIBILITIES,
 } from '#shared/domain/content';
 import { locationSchema, patchContentSchema } from '#shared/domain/content-edit';
+import { feedQuerySchema } from '#shared/domain/feed';
 import type { FriendLists, FriendRequestView } from '#shared/domain/friendship';
 import { otherUserParamsSchema, putProfileSchema, userParamsSchema, type MeView, type PublicProfile } from '#shared/domain/profile';
 import { errorBodySchema, type ApiInfo, type RouteSpec } from '#shared/http/openapi';
@@ -287,6 +288,17 @@ export function apiRoutes(config: ApiSpecConfig = { uploadMaxBytes: DEFAULT_UPLO
       description: 'Newest first, as the caller may see it; an opaque cursor pages through it.',
       auth: true,
       request: { params: userParamsSchema, query: galleryQuerySchema },
+      responses: { 200: { description: 'One page.', body: contentPageSchema } },
+    },
+    {
+      method: 'GET',
+      path: '/feed',
+      operationId: 'getFeed',
+      summary: 'Your feed',
+      description:
+        "Newest first: your own pictures, your friends' friends-only pictures and everyone's public ones, READY only, as you may see them now. An opaque cursor pages through it, also past the precomputed window (older pages are computed on read). A page may hold fewer items than `limit` while a cursor is present.",
+      auth: true,
+      request: { query: feedQuerySchema },
       responses: { 200: { description: 'One page.', body: contentPageSchema } },
     },
     {

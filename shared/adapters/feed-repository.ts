@@ -1,0 +1,221 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type BatchWriteCommandOutput,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import { dynamo } from '#shared/adapters/clients';
+import { backoff } from '#shared/adapters/friendship-repository';
+import {
+  PUBLIC_BUCKETS_KEY,
+  WINDOW_SORT_KEY,
+  publicBucketOf,
+  publicFeedKey,
+  userFeedKey,
+  type FeedEntry,
+  type FeedRef,
+} from '#shared/domain/feed';
+
+/** A source's newest refs below a position, and whether it holds more below the last one. */
+export interface RefPage {
+  refs: FeedRef[];
+  more: boolean;
+}
+
+const BATCH_WRITE_MAX = 25;
+
+/**
+ * The Feed table (shared/domain/feed.ts has the key layout). Writes are BatchWriteItem of
+ * deterministic keys: putting an entry twice or deleting a missing one is harmless, so a replay of
+ * any write is too.
+ */
+export class FeedRepository {
+  /** Public days already marked by this execution environment (the marker is written once per day). */
+  private readonly markedBuckets = new Set<string>();
+
+  constructor(
+    private readonly tableName: string,
+    /** BatchWriteItem requests in flight at once for one write. */
+    private readonly writeConcurrency = 8,
+  ) {}
+
+  /** Puts and deletes entries, 25 per BatchWriteItem, UnprocessedItems retried with backoff. */
+  async write(puts: readonly FeedEntry[], deletes: readonly FeedEntry[] = []): Promise<void> {
+    // One request may not name a key twice; the last operation on a key wins.
+    const ops = new Map<string, Record<string, unknown>>();
+    for (const e of deletes) ops.set(`${e.feedKey}|${e.sortKey}`, { DeleteRequest: { Key: { feedKey: e.feedKey, sortKey: e.sortKey } } });
+    for (const e of puts) {
+      const item = { feedKey: e.feedKey, sortKey: e.sortKey, contentId: e.contentId, ownerId: e.ownerId };
+      ops.set(`${e.feedKey}|${e.sortKey}`, { PutRequest: { Item: item } });
+    }
+    const requests = [...ops.values()];
+    const chunks: Record<string, unknown>[][] = [];
+    for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX) chunks.push(requests.slice(i, i + BATCH_WRITE_MAX));
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) await this.batchWrite(chunks[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.writeConcurrency, chunks.length) }, worker));
+  }
+
+  private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
+    let pending: Record<string, unknown>[] | undefined = requests;
+    for (let attempt = 0; pending?.length; attempt++) {
+      if (attempt > 10) throw new Error(`BatchWriteItem left ${pending.length} feed writes unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await backoff(attempt);
+      const out: BatchWriteCommandOutput = await dynamo.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }));
+      pending = out.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
+    }
+  }
+
+  /** Records that a public day has entries (once per day and execution environment). */
+  async markPublicBucket(bucket: string): Promise<void> {
+    if (this.markedBuckets.has(bucket)) return;
+    await dynamo.send(new PutCommand({ TableName: this.tableName, Item: { feedKey: PUBLIC_BUCKETS_KEY, sortKey: bucket } }));
+    this.markedBuckets.add(bucket);
+  }
+
+  /** The user's window floor: entries above it are complete; at or below it, feeds are computed on read. */
+  async floor(userId: string): Promise<string | undefined> {
+    const out = await dynamo.send(
+      new GetCommand({ TableName: this.tableName, Key: { feedKey: userFeedKey(userId), sortKey: WINDOW_SORT_KEY }, ConsistentRead: true }),
+    );
+    return out.Item?.floor as string | undefined;
+  }
+
+  /** Raises the floor (never lowers it): written before the entries below it are dropped. */
+  async raiseFloor(userId: string, floor: string): Promise<void> {
+    try {
+      await dynamo.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { feedKey: userFeedKey(userId), sortKey: WINDOW_SORT_KEY },
+          UpdateExpression: 'SET floor = :f',
+          ConditionExpression: 'attribute_not_exists(floor) OR floor < :f',
+          ExpressionAttributeValues: { ':f': floor },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * The newest entries of a user's partition below `before` (or from the top), and the window
+   * floor. From the top it is one Query, which returns the window marker first; below a cursor the
+   * marker is read alongside. Entries at or below the floor are left out: that range is computed on read.
+   */
+  async userPage(userId: string, before: string | undefined, limit: number): Promise<RefPage & { floor?: string }> {
+    const feedKey = userFeedKey(userId);
+    const query = (condition: string, values: Record<string, unknown>, n: number) =>
+      dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: `feedKey = :k AND ${condition}`,
+          ExpressionAttributeValues: { ':k': feedKey, ...values },
+          ScanIndexForward: false,
+          Limit: n,
+          ConsistentRead: true,
+        }),
+      );
+    let items: Record<string, unknown>[];
+    let floor: string | undefined;
+    let more: boolean;
+    if (before === undefined) {
+      const out = await query('sortKey <= :top', { ':top': WINDOW_SORT_KEY }, limit + 1);
+      items = out.Items ?? [];
+      if (items[0]?.sortKey === WINDOW_SORT_KEY) floor = items.shift()!.floor as string | undefined;
+      more = items.length > limit || Boolean(out.LastEvaluatedKey);
+      items = items.slice(0, limit);
+    } else {
+      const [out, f] = await Promise.all([query('sortKey < :before', { ':before': before }, limit), this.floor(userId)]);
+      items = out.Items ?? [];
+      floor = f;
+      more = Boolean(out.LastEvaluatedKey);
+    }
+    const refs = items.map(toRef).filter((r) => floor === undefined || r.sortKey > floor);
+    // Reaching the floor ends this source: below it the reader computes the feed.
+    if (refs.length < items.length) more = false;
+    return { refs, more, ...(floor !== undefined ? { floor } : {}) };
+  }
+
+  /**
+   * The newest public refs below `before` (or below `now` from the top): the day of the position
+   * first, then older days that have entries, until `limit` refs or no older day.
+   */
+  async publicPage(before: string | undefined, limit: number, now = new Date()): Promise<RefPage> {
+    const refs: FeedRef[] = [];
+    let bucket = publicBucketOf(before ?? now.toISOString());
+    const upper = before ?? '~';
+    let olderBuckets: string[] | undefined;
+    for (;;) {
+      const out = await this.queryAll(publicFeedKey(bucket), upper, limit - refs.length);
+      refs.push(...out.refs);
+      // A full page may be followed by more, here or in an older day: the next page finds out.
+      if (refs.length >= limit) return { refs, more: true };
+      olderBuckets ??= [];
+      if (!olderBuckets.length) olderBuckets = await this.bucketsBefore(bucket, 8);
+      const next = olderBuckets.shift();
+      if (!next) return { refs, more: false };
+      bucket = next;
+    }
+  }
+
+  private async bucketsBefore(bucket: string, n: number): Promise<string[]> {
+    const out = await dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'feedKey = :k AND sortKey < :b',
+        ExpressionAttributeValues: { ':k': PUBLIC_BUCKETS_KEY, ':b': bucket },
+        ScanIndexForward: false,
+        Limit: n,
+      }),
+    );
+    return (out.Items ?? []).map((i) => i.sortKey as string);
+  }
+
+  /** Up to `limit` refs of one partition below `upper`, newest first. */
+  private async queryAll(feedKey: string, upper: string, limit: number): Promise<RefPage> {
+    const out = await dynamo.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'feedKey = :k AND sortKey < :u',
+        ExpressionAttributeValues: { ':k': feedKey, ':u': upper },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return { refs: (out.Items ?? []).map(toRef), more: Boolean(out.LastEvaluatedKey) };
+  }
+
+  /** Every entry of a user's partition (the window marker aside), newest first; ownerId narrows it. */
+  async entriesOf(userId: string, ownerId?: string): Promise<FeedEntry[]> {
+    const feedKey = userFeedKey(userId);
+    const entries: FeedEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out: QueryCommandOutput = await dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'feedKey = :k AND sortKey < :top',
+          ...(ownerId ? { FilterExpression: 'ownerId = :o' } : {}),
+          ExpressionAttributeValues: { ':k': feedKey, ':top': WINDOW_SORT_KEY, ...(ownerId ? { ':o': ownerId } : {}) },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      entries.push(...(out.Items ?? []).map((i) => ({ feedKey, ...toRef(i) })));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return entries;
+  }
+}
+
+function toRef(item: Record<string, unknown>): FeedRef {
+  return { contentId: item.contentId as string, ownerId: item.ownerId as string, sortKey: item.sortKey as string };
+}

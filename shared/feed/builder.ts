@@ -1,0 +1,190 @@
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ContentRepository } from '#shared/adapters/content-repository';
+import type { FeedRepository } from '#shared/adapters/feed-repository';
+import type { FriendshipRepository } from '#shared/adapters/friendship-repository';
+import type { ContentItem } from '#shared/domain/content';
+import {
+  inFeeds,
+  publicBucketOf,
+  reconcilePlan,
+  shouldTrim,
+  sortKeyOf,
+  trimPlan,
+  userFeedKey,
+  type FeedEntry,
+} from '#shared/domain/feed';
+import { standingOf, type FriendshipEdge } from '#shared/domain/friendship';
+import { logger } from '#shared/logger';
+
+export interface FeedBuilderOptions {
+  /** Entries kept per user partition (the precomputed window). */
+  cap: number;
+  /** A size check runs for about one fan-out write in this many (shared/domain/feed.ts shouldTrim). */
+  trimEvery: number;
+}
+
+/** How many times a reconciliation is redone when what it read changed while it wrote. */
+const RECONCILE_ATTEMPTS = 8;
+
+type Image = Record<string, unknown> | undefined;
+
+const image = (value: unknown): Image => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
+
+/**
+ * Keeps the Feed table true to the Content and Friendships tables.
+ *
+ * Stream records arrive at least once, possibly more than once, and two streams (and parallel
+ * batches) give no order between them. So a record is only a hint of *what* changed: the builder
+ * reads the current state (consistently), writes the entries that state calls for with
+ * deterministic keys, then reads the state again and starts over if it moved meanwhile. Whatever
+ * the order or number of deliveries, the last reconciliation of an item or a pair ends on a state
+ * it has seen after its own writes.
+ */
+export class FeedBuilder {
+  constructor(
+    private readonly feed: FeedRepository,
+    private readonly content: ContentRepository,
+    private readonly friendships: FriendshipRepository,
+    private readonly options: FeedBuilderOptions,
+  ) {}
+
+  /** One record of either stream; throws to have it retried (partial batch response). */
+  async onRecord(record: DynamoDBRecord): Promise<void> {
+    const keys = image(record.dynamodb?.Keys) ?? {};
+    const before = image(record.dynamodb?.OldImage);
+    const after = image(record.dynamodb?.NewImage);
+    if (typeof keys.contentId === 'string') return this.onContentChange(before as ContentItem | undefined, after as ContentItem | undefined);
+    if (typeof keys.userId === 'string' && typeof keys.friendId === 'string') {
+      return this.onFriendshipChange(keys.userId, keys.friendId, before as FriendshipEdge | undefined, after as FriendshipEdge | undefined);
+    }
+    logger.warn('Stream record of an unknown table skipped', { eventSourceARN: record.eventSourceARN });
+  }
+
+  /**
+   * A write matters to feeds when the item was or is READY and not deleted and its status,
+   * deletion or visibility changed. Caption and location edits need no write: entries are
+   * references, and a page is read from the items themselves.
+   */
+  async onContentChange(before: ContentItem | undefined, after: ContentItem | undefined): Promise<void> {
+    const was = before && inFeeds(before) ? before.visibility : undefined;
+    const is = after && inFeeds(after) ? after.visibility : undefined;
+    if (was === is) return;
+    const item = (after ?? before)!;
+    await this.reconcileContent({ contentId: item.contentId, ownerId: item.ownerId, createdAt: item.createdAt });
+  }
+
+  /** A write matters when the pair was or is mutual friends and that changed. */
+  async onFriendshipChange(userId: string, friendId: string, before: FriendshipEdge | undefined, after: FriendshipEdge | undefined): Promise<void> {
+    if (isFriend(before) === isFriend(after)) return;
+    await this.reconcilePair(userId, friendId);
+  }
+
+  /** Makes the item's entries match its current state and its owner's current friends. */
+  async reconcileContent(key: { contentId: string; ownerId: string; createdAt: string }): Promise<void> {
+    let seen = await this.contentState(key);
+    for (let attempt = 1; ; attempt++) {
+      const { puts, deletes } = reconcilePlan(key, seen.item, seen.friends);
+      if (seen.item?.visibility === 'public' && puts.length) await this.feed.markPublicBucket(publicBucketOf(key.createdAt));
+      await this.feed.write(puts, deletes);
+      await this.trimSome(puts, key.contentId);
+      const now = await this.contentState(key);
+      if (now.signature === seen.signature) return;
+      if (attempt >= RECONCILE_ATTEMPTS) throw new Error(`Content ${key.contentId} kept changing while its feed entries were written`);
+      seen = now;
+    }
+  }
+
+  /** Backfills both feeds of a mutual pair, or purges each from the other's feed. */
+  async reconcilePair(a: string, b: string): Promise<void> {
+    let friends = await this.areFriends(a, b);
+    for (let attempt = 1; ; attempt++) {
+      if (friends) await Promise.all([this.backfill(a, b), this.backfill(b, a)]);
+      else await Promise.all([this.purge(a, b), this.purge(b, a)]);
+      const now = await this.areFriends(a, b);
+      if (now === friends) return;
+      if (attempt >= RECONCILE_ATTEMPTS) throw new Error('A friendship kept changing while feeds were written');
+      friends = now;
+    }
+  }
+
+  /**
+   * A new friend's most recent friends-only items into the viewer's feed: every one above the
+   * viewer's window floor, at most `cap`. When the friend has more than that, the floor rises to
+   * the first one left out (written before the entries, so the window never has a gap).
+   */
+  private async backfill(viewerId: string, friendId: string): Promise<void> {
+    const floor = await this.feed.floor(viewerId);
+    const picked: ContentItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    let cut: string | undefined;
+    scan: do {
+      const page = await this.content.galleryPage('friendsGallery', friendId, 100, startKey);
+      for (const item of page.items) {
+        if (floor !== undefined && sortKeyOf(item) <= floor) break scan;
+        if (item.visibility !== 'friends' || !inFeeds(item)) continue;
+        if (picked.length === this.options.cap) {
+          cut = sortKeyOf(item);
+          break scan;
+        }
+        picked.push(item);
+      }
+      startKey = page.lastKey;
+    } while (startKey);
+    if (cut) await this.feed.raiseFloor(viewerId, cut);
+    const entry = (item: ContentItem): FeedEntry => ({ feedKey: userFeedKey(viewerId), contentId: item.contentId, ownerId: item.ownerId, sortKey: sortKeyOf(item) });
+    await this.feed.write(picked.map(entry));
+    // The gallery index is eventually consistent: an item made private or deleted just before it
+    // was read may have been written; the items themselves decide.
+    const current = await this.content.getMany(picked.map((i) => i.contentId));
+    const stale = picked.filter((i) => {
+      const now = current.get(i.contentId);
+      return !now || !inFeeds(now) || now.visibility !== 'friends';
+    });
+    if (stale.length) await this.feed.write([], stale.map(entry));
+    if (picked.length) await this.trim(viewerId);
+  }
+
+  /** Removes the other user's items from the viewer's feed. */
+  private async purge(viewerId: string, otherId: string): Promise<void> {
+    const entries = await this.feed.entriesOf(viewerId, otherId);
+    if (entries.length) await this.feed.write([], entries);
+  }
+
+  /** Keeps the newest `cap` entries of a user's partition; the floor rises to the newest one dropped. */
+  async trim(userId: string): Promise<void> {
+    const entries = await this.feed.entriesOf(userId);
+    const plan = trimPlan(entries.map((e) => e.sortKey), this.options.cap);
+    if (!plan) return;
+    await this.feed.raiseFloor(userId, plan.floor);
+    await this.feed.write([], entries.slice(this.options.cap));
+  }
+
+  private async trimSome(puts: readonly FeedEntry[], contentId: string): Promise<void> {
+    for (const e of puts) {
+      if (e.feedKey.startsWith('user#') && shouldTrim(e.feedKey, contentId, this.options.trimEvery)) await this.trim(e.feedKey.slice('user#'.length));
+    }
+  }
+
+  private async contentState(key: { contentId: string; ownerId: string }) {
+    const [item, friends] = await Promise.all([this.content.get(key.contentId), this.mutualFriends(key.ownerId)]);
+    const state = item && inFeeds(item) ? item.visibility : 'none';
+    return { item, friends, signature: `${state}|${friends.join(',')}` };
+  }
+
+  async mutualFriends(userId: string): Promise<string[]> {
+    return (await this.friendships.edgesOf(userId))
+      .filter(isFriend)
+      .map((e) => e.friendId)
+      .sort();
+  }
+
+  private async areFriends(a: string, b: string): Promise<boolean> {
+    return standingOf(await this.friendships.pair(a, b)).state === 'accepted';
+  }
+}
+
+function isFriend(edge: FriendshipEdge | undefined): edge is FriendshipEdge {
+  return Boolean(edge && edge.state === 'accepted' && !edge.blocking && !edge.blockedBy);
+}

@@ -1,0 +1,164 @@
+// GET /feed on the local stack: what reaches a feed through the Content and Friendships streams
+// (READY, caption and visibility changes, delete, friendship accepted, unfriend, block), checked
+// both in the served feed and in the Feed table (a purge removes entries, it does not only hide them).
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { api, type Session } from '../../scripts/lib/client';
+import { clients, eventually } from '../support/aws';
+import { befriend, block, readyContent, signUp, unfriend } from '../support/social';
+
+const endpoints = inject('endpoints');
+const { dynamo } = clients(endpoints);
+
+type Item = { contentId: string; caption?: string; visibility: string; ownerId: string; createdAt: string };
+
+async function feedOf(viewer: Session, limit = 100): Promise<Item[]> {
+  const res = await api(endpoints, 'GET', `/feed?limit=${limit}`, { token: viewer.accessToken });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body.items;
+}
+
+/** Waits until `check` holds for the viewer's first feed page. */
+async function feedWhere(what: string, viewer: Session, check: (items: Item[]) => boolean): Promise<Item[]> {
+  return eventually(what, async () => {
+    const items = await feedOf(viewer);
+    return check(items) ? items : undefined;
+  });
+}
+
+const has = (id: string) => (items: Item[]) => items.some((i) => i.contentId === id);
+const lacks = (id: string) => (items: Item[]) => !items.some((i) => i.contentId === id);
+
+/** The Feed table entries of a user's partition that point at `ownerId`'s items. */
+async function entriesIn(userId: string, ownerId: string): Promise<string[]> {
+  const out = await dynamo.send(
+    new QueryCommand({
+      TableName: endpoints.tables.FeedTable,
+      KeyConditionExpression: 'feedKey = :k',
+      FilterExpression: 'ownerId = :o',
+      ExpressionAttributeValues: { ':k': `user#${userId}`, ':o': ownerId },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []).map((i) => i.contentId as string);
+}
+
+async function patch(owner: Session, id: string, body: Record<string, unknown>) {
+  const etag = (await api(endpoints, 'GET', `/content/${id}`, { token: owner.accessToken })).headers.get('etag')!;
+  const res = await api(endpoints, 'PATCH', `/content/${id}`, { token: owner.accessToken, headers: { 'if-match': etag }, body });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
+describe('GET /feed', () => {
+  let owner: Session;
+  let friend: Session;
+  let stranger: Session;
+
+  beforeAll(async () => {
+    [owner, friend, stranger] = await Promise.all([signUp(endpoints), signUp(endpoints), signUp(endpoints)]);
+    await befriend(endpoints, owner, friend);
+  });
+
+  it('follows an item through READY, caption edits, friends -> public -> private -> friends, and delete', async () => {
+    const id = await readyContent(endpoints, owner, { visibility: 'friends', caption: 'first' });
+    await feedWhere('the friends-only item in the friend feed', friend, has(id));
+    await feedWhere('the item in the owner feed', owner, has(id));
+    expect(await feedOf(stranger)).toSatisfy(lacks(id));
+    expect(await entriesIn(friend.userId, owner.userId)).toContain(id);
+
+    await patch(owner, id, { caption: 'edited' });
+    expect((await feedOf(friend)).find((i) => i.contentId === id)?.caption).toBe('edited');
+
+    await patch(owner, id, { visibility: 'public' });
+    await feedWhere('the public item in a stranger feed', stranger, has(id));
+    expect(await feedOf(friend)).toSatisfy(has(id));
+    // Public items live in the day partition, not in every friend's.
+    await eventually('the friend entry moved to the public partition', async () => ((await entriesIn(friend.userId, owner.userId)).includes(id) ? undefined : true));
+
+    await patch(owner, id, { visibility: 'private' });
+    // Served feeds check the item as it is now: hidden at once, before the builder catches up.
+    expect(await feedOf(friend)).toSatisfy(lacks(id));
+    expect(await feedOf(stranger)).toSatisfy(lacks(id));
+    expect(await feedOf(owner)).toSatisfy(has(id));
+
+    await patch(owner, id, { visibility: 'friends' });
+    await feedWhere('the item back in the friend feed', friend, has(id));
+    expect(await feedOf(stranger)).toSatisfy(lacks(id));
+
+    expect((await api(endpoints, 'DELETE', `/content/${id}`, { token: owner.accessToken })).status).toBe(204);
+    expect(await feedOf(friend)).toSatisfy(lacks(id));
+    expect(await feedOf(owner)).toSatisfy(lacks(id));
+    await eventually('the entries of the deleted item gone', async () => ((await entriesIn(friend.userId, owner.userId)).includes(id) ? undefined : true));
+  });
+
+  it('a new friendship backfills both feeds; unfriend and block purge them', async () => {
+    const [a, b] = await Promise.all([signUp(endpoints), signUp(endpoints)]);
+    const [fromA, fromB, privateB] = await Promise.all([
+      readyContent(endpoints, a, { visibility: 'friends' }),
+      readyContent(endpoints, b, { visibility: 'friends' }),
+      readyContent(endpoints, b, { visibility: 'private' }),
+    ]);
+    expect(await feedOf(a)).toSatisfy(lacks(fromB));
+
+    await befriend(endpoints, a, b);
+    await feedWhere('B backfilled into A', a, has(fromB));
+    await feedWhere('A backfilled into B', b, has(fromA));
+    expect(await feedOf(a)).toSatisfy(lacks(privateB));
+
+    await unfriend(endpoints, a, b);
+    expect(await feedOf(a)).toSatisfy(lacks(fromB));
+    await eventually('unfriend purged both partitions', async () =>
+      (await entriesIn(a.userId, b.userId)).length + (await entriesIn(b.userId, a.userId)).length === 0 ? true : undefined,
+    );
+
+    await befriend(endpoints, a, b);
+    await feedWhere('B back in A after a new friendship', a, has(fromB));
+    await block(endpoints, b, a);
+    expect(await feedOf(a)).toSatisfy(lacks(fromB));
+    expect(await feedOf(b)).toSatisfy(lacks(fromA));
+    await eventually('block purged both partitions', async () =>
+      (await entriesIn(a.userId, b.userId)).length + (await entriesIn(b.userId, a.userId)).length === 0 ? true : undefined,
+    );
+  });
+
+  it("everyone's public items, except across a block", async () => {
+    const [poster, reader, blocker] = await Promise.all([signUp(endpoints), signUp(endpoints), signUp(endpoints)]);
+    await block(endpoints, blocker, poster);
+    const id = await readyContent(endpoints, poster, { visibility: 'public' });
+    await feedWhere('a public item in a stranger feed', reader, has(id));
+    await feedWhere('a public item in the owner feed', poster, has(id));
+    expect(await feedOf(blocker)).toSatisfy(lacks(id));
+  });
+
+  it('pages newest first with an opaque cursor, and refuses bad input with a reason', async () => {
+    const me = await signUp(endpoints);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await readyContent(endpoints, me, { visibility: 'private' }));
+    await feedWhere('five private items in the owner feed', me, (items) => ids.every((id) => items.some((i) => i.contentId === id)));
+    // Public items of other tests interleave; the owner's own keep their order.
+    const seen: Item[] = [];
+    let cursor: string | undefined;
+    do {
+      const res = await api(endpoints, 'GET', `/feed?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: me.accessToken });
+      expect(res.status).toBe(200);
+      expect(res.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...res.body.items);
+      cursor = res.body.cursor;
+    } while (cursor);
+    expect(new Set(seen.map((i) => i.contentId)).size).toBe(seen.length);
+    const keys = seen.map((i) => `${i.createdAt}#${i.contentId}`);
+    expect(keys).toEqual([...keys].sort().reverse());
+    expect(seen.filter((i) => ids.includes(i.contentId)).map((i) => i.contentId)).toEqual([...ids].reverse());
+
+    for (const query of ['limit=0', 'limit=101', 'limit=abc', 'cursor=not-a-cursor', 'other=1']) {
+      const res = await api(endpoints, 'GET', `/feed?${query}`, { token: me.accessToken });
+      expect(res.status, query).toBe(400);
+      expect(res.body.message, query).toBeTruthy();
+    }
+    // Another user's cursor is refused, not followed.
+    const first = await api(endpoints, 'GET', '/feed?limit=1', { token: me.accessToken });
+    expect(first.body.cursor).toBeTruthy();
+    expect((await api(endpoints, 'GET', `/feed?limit=1&cursor=${first.body.cursor}`, { token: stranger.accessToken })).status).toBe(400);
+    expect((await api(endpoints, 'GET', '/feed')).status).toBe(401);
+  });
+});
