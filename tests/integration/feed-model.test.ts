@@ -247,7 +247,7 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
     const reader = new mods.FeedReader(feed, content, friendships, new mods.ContentAccess(content, friendships));
     const taps = await Promise.all([contentTable, friendshipsTable].map((t) => StreamTap.open(ddb, streams, t, endpoints.region)));
 
-    const users = Array.from({ length: USERS }, () => randomUUID());
+    const users: string[] = Array.from({ length: USERS }, () => randomUUID());
     const model = new Model();
     const pool: DynamoDBRecord[] = [];
     const delivered: DynamoDBRecord[] = [];
