@@ -2,7 +2,8 @@
 // (READY, caption and visibility changes, delete, friendship accepted, unfriend, block), checked
 // both in the served feed and in the Feed table (a purge removes entries, it does not only hide them).
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { api, type Session } from '../../scripts/lib/client';
 import { clients, eventually } from '../support/aws';
 import { befriend, block, readyContent, signUp, unfriend } from '../support/social';
@@ -161,4 +162,69 @@ describe('GET /feed', () => {
     expect((await api(endpoints, 'GET', `/feed?limit=1&cursor=${first.body.cursor}`, { token: stranger.accessToken })).status).toBe(400);
     expect((await api(endpoints, 'GET', '/feed')).status).toBe(401);
   });
+});
+
+describe('scrolling past the precomputed window (default cap, 800)', () => {
+  it('returns the older items in order, with no gap and no repeat', async () => {
+    const [reader, poster] = await Promise.all([signUp(endpoints), signUp(endpoints)]);
+    // 900 READY friends-only items of the poster, written straight into the Content table (the
+    // pipeline would take minutes for that many); the stream takes them from there.
+    const TOTAL = 900;
+    const start = Date.parse('2025-06-01T08:00:00.000Z');
+    const items = Array.from({ length: TOTAL }, (_, i) => {
+      const contentId = randomUUID();
+      const at = new Date(start + i * 60_000).toISOString();
+      return {
+        contentId,
+        ownerId: poster.userId,
+        status: 'READY',
+        visibility: 'friends',
+        contentType: 'image/jpeg',
+        declaredBytes: 100,
+        originalKey: `uploads/${poster.userId}/${contentId}`,
+        createdAt: at,
+        updatedAt: at,
+        version: 1,
+        derivatives: { thumbnail: { key: `derived/${contentId}/thumbnail.webp`, contentType: 'image/webp', width: 320, height: 320, bytes: 100 } },
+        galleryOwner: poster.userId,
+        galleryFriends: poster.userId,
+      };
+    });
+    for (let i = 0; i < TOTAL; i += 25) {
+      const out = await dynamo.send(
+        new BatchWriteCommand({ RequestItems: { [endpoints.tables.ContentTable]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+      );
+      expect(Object.keys(out.UnprocessedItems ?? {})).toEqual([]);
+    }
+    await befriend(endpoints, reader, poster);
+
+    // The backfill keeps the newest 800 and raises the reader's window floor to the first one left out.
+    const window = await eventually(
+      "the reader's window floor",
+      async () =>
+        (await dynamo.send(new GetCommand({ TableName: endpoints.tables.FeedTable, Key: { feedKey: `user#${reader.userId}`, sortKey: '~window' }, ConsistentRead: true })))
+          .Item,
+      60_000,
+    );
+    const expected = items.map((i) => ({ id: i.contentId, key: `${i.createdAt}#${i.contentId}` })).reverse();
+    expect(window.floor).toBe(expected[800]!.key);
+    await eventually('800 entries of the poster in the reader partition', async () => ((await entriesIn(reader.userId, poster.userId)).length >= 800 ? true : undefined), 60_000);
+
+    const served: Item[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await api(endpoints, 'GET', `/feed?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { token: reader.accessToken });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      served.push(...res.body.items);
+      cursor = res.body.cursor;
+      expect(++pages).toBeLessThan(50);
+    } while (cursor);
+    const keys = served.map((i) => `${i.createdAt}#${i.contentId}`);
+    expect(new Set(keys).size, 'no repeat').toBe(keys.length);
+    expect(keys, 'newest first').toEqual([...keys].sort().reverse());
+    const fromPoster = served.filter((i) => i.ownerId === poster.userId).map((i) => i.contentId);
+    // All 900: the newest 800 from the window, the 100 older ones computed on read.
+    expect(fromPoster).toEqual(expected.map((e) => e.id));
+  }, 180_000);
 });
