@@ -128,6 +128,27 @@ describe('packaged template', () => {
     }
   });
 
+  it('subscribes the feed builder to both streams; only it writes the Feed table, and it writes nothing else', () => {
+    const sources = ofType('AWS::Lambda::EventSourceMapping')
+      .filter(([, m]) => m.Properties.FunctionName['Fn::GetAtt'][0] === 'FeedBuilderLambdaFunction')
+      .map(([, m]) => m.Properties.EventSourceArn['Fn::GetAtt'][0])
+      .sort();
+    expect(sources).toEqual(['ContentTable', 'FriendshipsTable']);
+    const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+    const writesOf = (fnId: string) => {
+      const roleId = resources[fnId]!.Properties.Role['Fn::GetAtt'][0];
+      return resources[roleId]!.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement)
+        .filter((st: any) => [st.Action].flat().some((a: string) => WRITES.includes(a)))
+        .flatMap((st: any) => [st.Resource].flat().map((r: any) => JSON.stringify(r)));
+    };
+    expect(writesOf('FeedBuilderLambdaFunction')).toEqual([JSON.stringify({ 'Fn::GetAtt': ['FeedTable', 'Arn'] })]);
+    expect(writesOf('GetFeedLambdaFunction')).toEqual([]);
+    const feedWriters = ofType('AWS::Lambda::Function')
+      .map(([id]) => id)
+      .filter((id) => writesOf(id).includes(JSON.stringify({ 'Fn::GetAtt': ['FeedTable', 'Arn'] })));
+    expect(feedWriters).toEqual(['FeedBuilderLambdaFunction']);
+  });
+
   it('sends the media functions\' failed asynchronous events to a queue the function may write to', () => {
     const configs = ofType('AWS::Lambda::EventInvokeConfig');
     for (const fnId of ['ThumbnailLambdaFunction', 'MetadataLambdaFunction']) {
