@@ -192,7 +192,7 @@ describe('scrolling past the precomputed window (default cap, 800)', () => {
     });
     for (let i = 0; i < TOTAL; i += 25) {
       const out = await dynamo.send(
-        new BatchWriteCommand({ RequestItems: { [endpoints.tables.ContentTable]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+        new BatchWriteCommand({ RequestItems: { [endpoints.tables.ContentTable!]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }),
       );
       expect(Object.keys(out.UnprocessedItems ?? {})).toEqual([]);
     }
