@@ -387,8 +387,8 @@ async function main(): Promise<void> {
       owners.set(n, { ownerId, friends });
       await batchWriteAll(fan.friendships, friends.flatMap((f) => friendPair(ownerId, f, since)) as unknown as Record<string, unknown>[]);
     }
-    const builder = new FeedBuilder(feed, fanContent, fanFriendships, { cap: FEED_CAP, trimEvery: TRIM_EVERY });
-    const builderNoTrim = new FeedBuilder(feed, fanContent, fanFriendships, { cap: FEED_CAP, trimEvery: Number.MAX_SAFE_INTEGER });
+    const builder = new FeedBuilder(feed, fanContent, fanFriendships, { cap: FEED_CAP });
+    const builderNoTrim = new FeedBuilder(feed, fanContent, fanFriendships, { cap: FEED_CAP });
     const freshItem = async (ownerId: string) => {
       const item = readyItem(ownerId, 'friends', new Date().toISOString());
       await dynamo.send(new PutCommand({ TableName: fan.content, Item: item }));
@@ -497,7 +497,7 @@ async function main(): Promise<void> {
       const everies = [TRIM_EVERY, TRIM_EVERY * 4, TRIM_EVERY * 16];
       const cases: FanCase[] = [
         ...everies.map((every) => {
-          const b = new FeedBuilder(feed, fanContent, fanFriendships, { cap: FEED_CAP, trimEvery: every });
+          const b = new FeedBuilder(feed, fanContent, fanFriendships, { cap: FEED_CAP });
           return { key: `every${every}`, run: async () => { const k = await freshItem(ownerId); return timed(n + 1, () => b.reconcileContent(k)); } };
         }),
         { key: 'notrim', run: async () => { const k = await freshItem(ownerId); return timed(n + 1, () => builderNoTrim.reconcileContent(k)); } },

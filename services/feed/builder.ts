@@ -11,7 +11,7 @@ const builder = new FeedBuilder(
   new FeedRepository(requireEnv('FEED_TABLE')),
   new ContentRepository(requireEnv('CONTENT_TABLE')),
   new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE')),
-  { cap: requireIntEnv('FEED_CAP'), trimEvery: requireIntEnv('FEED_TRIM_EVERY') },
+  { cap: requireIntEnv('FEED_CAP') },
 );
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 

@@ -192,6 +192,47 @@ export class FeedRepository {
     return { refs: (out.Items ?? []).map(toRef), more: Boolean(out.LastEvaluatedKey) };
   }
 
+  /**
+   * Sort keys of a user's partition, newest first (keys only): above `floor` (all entries when
+   * there is none), or with `atOrBelow`, up to `limit` of those at or below it.
+   */
+  async sortKeys(userId: string, range: { above?: string } | { atOrBelow: string; limit: number }): Promise<string[]> {
+    const feedKey = userFeedKey(userId);
+    const below = 'atOrBelow' in range;
+    const keys: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out: QueryCommandOutput = await dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: below ? 'feedKey = :k AND sortKey <= :b' : range.above === undefined ? 'feedKey = :k AND sortKey < :top' : 'feedKey = :k AND sortKey BETWEEN :a AND :top',
+          ExpressionAttributeValues: {
+            ':k': feedKey,
+            ...(below ? { ':b': range.atOrBelow } : { ':top': WINDOW_SORT_KEY, ...(range.above !== undefined ? { ':a': range.above } : {}) }),
+          },
+          ProjectionExpression: 'sortKey',
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ...(below ? { Limit: range.limit } : {}),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const key = item.sortKey as string;
+        // BETWEEN is inclusive and the marker is not an entry.
+        if (key !== WINDOW_SORT_KEY && (below || range.above === undefined || key > range.above)) keys.push(key);
+      }
+      startKey = below ? undefined : out.LastEvaluatedKey;
+    } while (startKey);
+    return keys;
+  }
+
+  /** Deletes entries of a user's partition by sort key. */
+  async deleteKeys(userId: string, sortKeys: readonly string[]): Promise<void> {
+    const feedKey = userFeedKey(userId);
+    await this.write([], sortKeys.map((sortKey) => ({ feedKey, sortKey, contentId: '', ownerId: '' })));
+  }
+
   /** Every entry of a user's partition (the window marker aside), newest first; ownerId narrows it. */
   async entriesOf(userId: string, ownerId?: string): Promise<FeedEntry[]> {
     const feedKey = userFeedKey(userId);

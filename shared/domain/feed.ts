@@ -108,15 +108,15 @@ export function mergeNewestFirst(sources: readonly (readonly FeedRef[])[]): Feed
 }
 
 /**
- * Whether a trim or backfill check runs for this write. Checking a partition's size costs a Query
- * over it, so it runs for about one write in `every`; the choice is a hash of the write, so a
- * redelivered event decides the same way. A partition may hold up to about `every` entries more
- * than the cap between checks; the reader does not depend on the count.
+ * Whether a new entry calls for a size check of its partition. A check reads the partition's keys,
+ * so it runs for about one entry in `every`; the choice is a hash of the entry, so a redelivered
+ * record decides the same way. A partition may hold about `every` entries more than the cap
+ * between checks; the reader does not depend on the count.
  */
-export function shouldTrim(feedKey: string, contentId: string, every: number): boolean {
+export function shouldTrim(feedKey: string, sortKey: string, every: number): boolean {
   if (every <= 1) return true;
   let h = 2166136261;
-  for (const ch of `${feedKey}|${contentId}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  for (const ch of `${feedKey}|${sortKey}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
   return (h >>> 0) % every === 0;
 }
 
@@ -128,4 +128,19 @@ export function shouldTrim(feedKey: string, contentId: string, every: number): b
 export function trimPlan(sortKeysNewestFirst: readonly string[], cap: number): { floor: string; drop: string[] } | undefined {
   if (sortKeysNewestFirst.length <= cap) return undefined;
   return { floor: sortKeysNewestFirst[cap]!, drop: sortKeysNewestFirst.slice(cap) };
+}
+
+/**
+ * The user whose partition a Feed stream record asks to check, if any: a new entry (not the window
+ * marker) of a user partition, for about one in `every` entries (see shouldTrim).
+ */
+export function partitionToCheck(
+  record: { eventName?: string; dynamodb?: { Keys?: Record<string, { S?: string } | undefined> } },
+  every: number,
+): string | undefined {
+  if (record.eventName !== 'INSERT') return undefined;
+  const feedKey = record.dynamodb?.Keys?.feedKey?.S;
+  const sortKey = record.dynamodb?.Keys?.sortKey?.S;
+  if (!feedKey?.startsWith('user#') || !sortKey || sortKey === WINDOW_SORT_KEY) return undefined;
+  return shouldTrim(feedKey, sortKey, every) ? feedKey.slice('user#'.length) : undefined;
 }

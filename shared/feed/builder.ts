@@ -9,9 +9,7 @@ import {
   inFeeds,
   publicBucketOf,
   reconcilePlan,
-  shouldTrim,
   sortKeyOf,
-  trimPlan,
   userFeedKey,
   type FeedEntry,
 } from '#shared/domain/feed';
@@ -19,10 +17,8 @@ import { standingOf, type FriendshipEdge } from '#shared/domain/friendship';
 import { logger } from '#shared/logger';
 
 export interface FeedBuilderOptions {
-  /** Entries kept per user partition (the precomputed window). */
+  /** Entries kept per user partition (the precomputed window): the most a backfill writes. */
   cap: number;
-  /** A size check runs for about one fan-out write in this many (shared/domain/feed.ts shouldTrim). */
-  trimEvery: number;
 }
 
 /** How many times a reconciliation is redone when what it read changed while it wrote. */
@@ -41,6 +37,9 @@ const image = (value: unknown): Image => (value ? unmarshall(value as Record<str
  * deterministic keys, then reads the state again and starts over if it moved meanwhile. Whatever
  * the order or number of deliveries, the last reconciliation of an item or a pair ends on a state
  * it has seen after its own writes.
+ *
+ * Keeping partitions at their cap is not done here but by FeedTrimmer, from the Feed table's own
+ * stream: the fan-out path only writes entries.
  */
 export class FeedBuilder {
   constructor(
@@ -88,7 +87,6 @@ export class FeedBuilder {
       const { puts, deletes } = reconcilePlan(key, seen.item, seen.friends);
       if (seen.item?.visibility === 'public' && puts.length) await this.feed.markPublicBucket(publicBucketOf(key.createdAt));
       await this.feed.write(puts, deletes);
-      await this.trimSome(puts, key.contentId);
       const now = await this.contentState(key);
       if (now.signature === seen.signature) return;
       if (attempt >= RECONCILE_ATTEMPTS) throw new Error(`Content ${key.contentId} kept changing while its feed entries were written`);
@@ -143,28 +141,12 @@ export class FeedBuilder {
       return !now || !inFeeds(now) || now.visibility !== 'friends';
     });
     if (stale.length) await this.feed.write([], stale.map(entry));
-    if (picked.length) await this.trim(viewerId);
   }
 
   /** Removes the other user's items from the viewer's feed. */
   private async purge(viewerId: string, otherId: string): Promise<void> {
     const entries = await this.feed.entriesOf(viewerId, otherId);
     if (entries.length) await this.feed.write([], entries);
-  }
-
-  /** Keeps the newest `cap` entries of a user's partition; the floor rises to the newest one dropped. */
-  async trim(userId: string): Promise<void> {
-    const entries = await this.feed.entriesOf(userId);
-    const plan = trimPlan(entries.map((e) => e.sortKey), this.options.cap);
-    if (!plan) return;
-    await this.feed.raiseFloor(userId, plan.floor);
-    await this.feed.write([], entries.slice(this.options.cap));
-  }
-
-  private async trimSome(puts: readonly FeedEntry[], contentId: string): Promise<void> {
-    for (const e of puts) {
-      if (e.feedKey.startsWith('user#') && shouldTrim(e.feedKey, contentId, this.options.trimEvery)) await this.trim(e.feedKey.slice('user#'.length));
-    }
   }
 
   private async contentState(key: { contentId: string; ownerId: string }) {

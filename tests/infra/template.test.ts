@@ -128,7 +128,7 @@ describe('packaged template', () => {
     }
   });
 
-  it('subscribes the feed builder to both streams; only it writes the Feed table, and it writes nothing else', () => {
+  it('subscribes the feed builder to both streams and the trimmer to the Feed stream; only they write the Feed table, and nothing else', () => {
     const sources = ofType('AWS::Lambda::EventSourceMapping')
       .filter(([, m]) => m.Properties.FunctionName['Fn::GetAtt'][0] === 'FeedBuilderLambdaFunction')
       .map(([, m]) => m.Properties.EventSourceArn['Fn::GetAtt'][0])
@@ -141,12 +141,19 @@ describe('packaged template', () => {
         .filter((st: any) => [st.Action].flat().some((a: string) => WRITES.includes(a)))
         .flatMap((st: any) => [st.Resource].flat().map((r: any) => JSON.stringify(r)));
     };
-    expect(writesOf('FeedBuilderLambdaFunction')).toEqual([JSON.stringify({ 'Fn::GetAtt': ['FeedTable', 'Arn'] })]);
+    const feedTable = JSON.stringify({ 'Fn::GetAtt': ['FeedTable', 'Arn'] });
+    expect(writesOf('FeedBuilderLambdaFunction')).toEqual([feedTable]);
+    expect(writesOf('FeedTrimmerLambdaFunction')).toEqual([feedTable]);
     expect(writesOf('GetFeedLambdaFunction')).toEqual([]);
     const feedWriters = ofType('AWS::Lambda::Function')
       .map(([id]) => id)
-      .filter((id) => writesOf(id).includes(JSON.stringify({ 'Fn::GetAtt': ['FeedTable', 'Arn'] })));
-    expect(feedWriters).toEqual(['FeedBuilderLambdaFunction']);
+      .filter((id) => writesOf(id).includes(feedTable))
+      .sort();
+    expect(feedWriters).toEqual(['FeedBuilderLambdaFunction', 'FeedTrimmerLambdaFunction']);
+    // The trimmer reads the Feed stream, batched, and only new entries of user partitions reach it.
+    const trimmer = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties.FunctionName['Fn::GetAtt'][0] === 'FeedTrimmerLambdaFunction')![1].Properties;
+    expect(trimmer.EventSourceArn).toEqual({ 'Fn::GetAtt': ['FeedTable', 'StreamArn'] });
+    expect(JSON.parse(trimmer.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['INSERT'], dynamodb: { Keys: { feedKey: { S: [{ prefix: 'user#' }] } } } });
   });
 
   it('sends the media functions\' failed asynchronous events to a queue the function may write to', () => {

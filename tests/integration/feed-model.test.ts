@@ -3,7 +3,8 @@
 // Each run gets fresh Content, Friendships and Feed tables (cloned from the stack's, streams
 // included) and three users, then plays a random sequence of uploads (READY or left PENDING),
 // caption and visibility edits, deletes and purges, friend requests, unfriends, blocks and
-// unblocks. The real stream records of those writes are delivered to the feed builder through
+// unblocks. The real stream records of those writes (and of the Feed table's, for the trimmer)
+// are delivered to the feed builder and the trimmer through
 // Powertools' batch processor the way Lambda would, but worse: at random points, in random order,
 // split over concurrent batches, some delivered twice, and old ones replayed long after (also after
 // everything else). Mid-way reads must never show what the viewer may not see at that moment.
@@ -12,8 +13,9 @@
 //    equal the model's: 0 missing, 0 extra, 0 leaked (an item the user may not see), newest first,
 //    no repeats;
 //  - the index itself must be exact above the user's window floor (a purge removes entries, the
-//    read-time check is not what makes the feed right), hold at most `cap` entries there, and the
-//    public day partitions must hold exactly the public items.
+//    read-time check is not what makes the feed right), hold at most `cap` entries there and none
+//    below (when every new entry is checked), and the public day partitions must hold exactly the
+//    public items.
 // A small cap (1-5) makes trimming and computing older pages on read part of nearly every run.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import fc from 'fast-check';
@@ -46,6 +48,7 @@ let mods: {
   FeedRepository: typeof import('../../shared/adapters/feed-repository').FeedRepository;
   ContentAccess: typeof import('../../shared/adapters/content-access').ContentAccess;
   FeedBuilder: typeof import('../../shared/feed/builder').FeedBuilder;
+  FeedTrimmer: typeof import('../../shared/feed/trimmer').FeedTrimmer;
   FeedReader: typeof import('../../shared/feed/reader').FeedReader;
   newPendingItem: typeof import('../../shared/domain/content').newPendingItem;
   dynamo: typeof import('../../shared/adapters/clients').dynamo;
@@ -58,6 +61,7 @@ beforeAll(async () => {
     ...(await import('../../shared/adapters/feed-repository')),
     ...(await import('../../shared/adapters/content-access')),
     ...(await import('../../shared/feed/builder')),
+    ...(await import('../../shared/feed/trimmer')),
     ...(await import('../../shared/feed/reader')),
     ...(await import('../../shared/domain/content')),
     ...(await import('../../shared/adapters/clients')),
@@ -243,9 +247,11 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
     const content = new mods.ContentRepository(contentTable);
     const friendships = new mods.FriendshipRepository(friendshipsTable);
     const feed = new mods.FeedRepository(feedTable);
-    const builder = new mods.FeedBuilder(feed, content, friendships, { cap, trimEvery });
+    const builder = new mods.FeedBuilder(feed, content, friendships, { cap });
+    const trimmer = new mods.FeedTrimmer(feed, cap);
     const reader = new mods.FeedReader(feed, content, friendships, new mods.ContentAccess(content, friendships));
-    const taps = await Promise.all([contentTable, friendshipsTable].map((t) => StreamTap.open(ddb, streams, t, endpoints.region)));
+    const taps = await Promise.all([contentTable, friendshipsTable, feedTable].map((t) => StreamTap.open(ddb, streams, t, endpoints.region)));
+    const feedStreamArn = (await ddb.send(new DescribeTableCommand({ TableName: feedTable }))).Table!.LatestStreamArn!;
 
     const users: string[] = Array.from({ length: USERS }, () => randomUUID());
     const model = new Model();
@@ -256,20 +262,27 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
     const collect = async () => {
       for (const tap of taps) pool.push(...(await tap.take()));
     };
-    /** One or two concurrent batches, as Lambda would hand them over (but in any order). */
+    /**
+     * Content and Friendships records to the builder, Feed records to the trimmer: one or two
+     * concurrent batches each, as Lambda would hand them over (but in any order).
+     */
     const deliver = async (records: DynamoDBRecord[]) => {
       if (!records.length) return;
-      const cut = random() < 0.5 ? records.length : Math.floor(random() * records.length);
-      const batches = [records.slice(0, cut), records.slice(cut)].filter((b) => b.length);
+      const batches: { records: DynamoDBRecord[]; handler: (r: DynamoDBRecord) => Promise<void> }[] = [];
+      for (const [mine, handler] of [
+        [records.filter((r) => r.eventSourceARN !== feedStreamArn), (r: DynamoDBRecord) => builder.onRecord(r)],
+        [records.filter((r) => r.eventSourceARN === feedStreamArn), null],
+      ] as const) {
+        const cut = random() < 0.5 ? mine.length : Math.floor(random() * mine.length);
+        for (const part of [mine.slice(0, cut), mine.slice(cut)]) {
+          if (part.length) batches.push({ records: part, handler: handler ?? trimmer.batchHandler(trimEvery) });
+        }
+      }
       const results = await Promise.all(
-        batches.map((batch) =>
-          processPartialResponse({ Records: batch }, (r: DynamoDBRecord) => builder.onRecord(r), new BatchProcessor(EventType.DynamoDBStreams), {
-            throwOnFullBatchFailure: false,
-          }),
-        ),
+        batches.map((b) => processPartialResponse({ Records: b.records }, b.handler, new BatchProcessor(EventType.DynamoDBStreams), { throwOnFullBatchFailure: false })),
       );
       const failures = results.flatMap((r) => r.batchItemFailures);
-      expect(failures, 'the builder failed records').toEqual([]);
+      expect(failures, 'the builder or the trimmer failed records').toEqual([]);
       delivered.push(...records);
     };
     const takeRandom = (from: DynamoDBRecord[], n: number, keep: number) => {
@@ -364,10 +377,14 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
       }
     }
 
-    // Everything still undelivered, shuffled and partly duplicated; then stale records replayed.
-    await collect();
-    while (pool.length) await deliver(takeRandom(pool, 10, 0.2));
+    // Everything still undelivered, shuffled and partly duplicated (the trimmer's input appears
+    // as the builder writes); then stale records replayed, and what those caused.
+    const flush = async () => {
+      for (await collect(); pool.length; await collect()) await deliver(takeRandom(pool, 10, 0.2));
+    };
+    await flush();
     await deliver(takeRandom([...delivered], Math.min(delivered.length, 8), 0));
+    await flush();
 
     for (const [ix, user] of users.entries()) {
       const who = `user ${ix}`;
@@ -393,7 +410,10 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
 
       // The index itself, above the window floor.
       const floor = await feed.floor(user);
-      const entries = (await feed.entriesOf(user)).filter((e) => floor === undefined || e.sortKey > floor);
+      const all = await feed.entriesOf(user);
+      const entries = all.filter((e) => floor === undefined || e.sortKey > floor);
+      // Checked on every new entry, the trimmer leaves nothing at or below the floor.
+      if (trimEvery === 1) expect(all.length - entries.length, `${who}: entries left at or below the floor`).toBe(0);
       const wanted = model.partition(user).filter((i) => floor === undefined || sortKey(i) > floor);
       expect(entries.map((e) => e.contentId).sort(), `${who}: partition entries above the floor`).toEqual(wanted.map((i) => i.id).sort());
       if (trimEvery === 1) expect(entries.length, `${who}: entries above the floor`).toBeLessThanOrEqual(cap);

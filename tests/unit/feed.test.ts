@@ -4,6 +4,7 @@ import {
   entryTargets,
   feedQuerySchema,
   mergeNewestFirst,
+  partitionToCheck,
   publicBucketOf,
   reconcilePlan,
   shouldTrim,
@@ -83,6 +84,18 @@ describe('trimming', () => {
     expect(hits).toBeLessThan(150);
     expect(shouldTrim('user#u', 'item-7', 16)).toBe(shouldTrim('user#u', 'item-7', 16));
     expect(shouldTrim('user#u', 'anything', 1)).toBe(true);
+  });
+});
+
+describe('what the trimmer checks', () => {
+  const rec = (eventName: string, feedKey: string, sortKey: string) => ({ eventName, dynamodb: { Keys: { feedKey: { S: feedKey }, sortKey: { S: sortKey } } } });
+  it('new entries of user partitions only', () => {
+    expect(partitionToCheck(rec('INSERT', 'user#u1', '2026-01-01T00:00:00.000Z#x'), 1)).toBe('u1');
+    expect(partitionToCheck(rec('REMOVE', 'user#u1', '2026-01-01T00:00:00.000Z#x'), 1)).toBeUndefined();
+    expect(partitionToCheck(rec('MODIFY', 'user#u1', '2026-01-01T00:00:00.000Z#x'), 1)).toBeUndefined();
+    expect(partitionToCheck(rec('INSERT', 'user#u1', WINDOW_SORT_KEY), 1)).toBeUndefined();
+    expect(partitionToCheck(rec('INSERT', 'public#2026-01-01', '2026-01-01T00:00:00.000Z#x'), 1)).toBeUndefined();
+    expect(partitionToCheck({ eventName: 'INSERT' }, 1)).toBeUndefined();
   });
 });
 

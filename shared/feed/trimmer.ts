@@ -1,0 +1,56 @@
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { FeedRepository } from '#shared/adapters/feed-repository';
+import { partitionToCheck, trimPlan } from '#shared/domain/feed';
+import { logger } from '#shared/logger';
+
+/** Entries at or below the floor deleted per trim (left behind by writes of old items after a trim). */
+const STRAGGLERS_PER_TRIM = 100;
+
+/**
+ * Keeps each user partition at its cap, off the fan-out path: it runs from the Feed table's own
+ * stream (services/feed/trimmer.ts), so writing a friend's entries costs writes only, and the
+ * deletes that every entry eventually brings happen alongside, batched per partition.
+ *
+ * A trim keeps the newest `cap` entries above the floor, raises the floor to the newest one it
+ * drops *before* deleting anything (a reader never sees a gap: above the floor the partition is
+ * complete, at or below it the feed is computed on read), then deletes the rest.
+ */
+export class FeedTrimmer {
+  constructor(
+    private readonly feed: FeedRepository,
+    private readonly cap: number,
+  ) {}
+
+  async trim(userId: string): Promise<{ dropped: number; floor?: string }> {
+    const floor = await this.feed.floor(userId);
+    const keys = await this.feed.sortKeys(userId, { above: floor });
+    const plan = trimPlan(keys, this.cap);
+    if (plan) await this.feed.raiseFloor(userId, plan.floor);
+    const newFloor = plan?.floor ?? floor;
+    const stragglers = newFloor === undefined ? [] : await this.feed.sortKeys(userId, { atOrBelow: newFloor, limit: STRAGGLERS_PER_TRIM });
+    const drop = [...new Set([...(plan?.drop ?? []), ...stragglers])];
+    if (drop.length) await this.feed.deleteKeys(userId, drop);
+    return { dropped: drop.length, ...(newFloor !== undefined ? { floor: newFloor } : {}) };
+  }
+
+  /**
+   * A record handler for one batch of Feed stream records (Powertools' processPartialResponse):
+   * each partition the batch calls for is trimmed once, and a failed trim fails exactly the records
+   * of that partition.
+   */
+  batchHandler(trimEvery: number): (record: DynamoDBRecord) => Promise<void> {
+    const trims = new Map<string, Promise<void>>();
+    return async (record) => {
+      const userId = partitionToCheck(record, trimEvery);
+      if (!userId) return;
+      let trim = trims.get(userId);
+      if (!trim) {
+        trim = this.trim(userId).then(({ dropped }) => {
+          if (dropped) logger.info('Feed partition trimmed', { dropped });
+        });
+        trims.set(userId, trim);
+      }
+      await trim;
+    };
+  }
+}
