@@ -113,15 +113,18 @@ export class FeedBuilder {
    * the first one left out (written before the entries, so the window never has a gap).
    */
   private async backfill(viewerId: string, friendId: string): Promise<void> {
-    const floor = await this.feed.floor(viewerId);
     const picked: ContentItem[] = [];
     let startKey: Record<string, unknown> | undefined;
     let cut: string | undefined;
+    // Read only once there is something to backfill: an import befriends many users with no pictures.
+    let floor: Promise<string | undefined> | undefined;
     scan: do {
       const page = await this.content.galleryPage('friendsGallery', friendId, 100, startKey);
       for (const item of page.items) {
-        if (floor !== undefined && sortKeyOf(item) <= floor) break scan;
         if (item.visibility !== 'friends' || !inFeeds(item)) continue;
+        floor ??= this.feed.floor(viewerId);
+        const below = await floor;
+        if (below !== undefined && sortKeyOf(item) <= below) break scan;
         if (picked.length === this.options.cap) {
           cut = sortKeyOf(item);
           break scan;
