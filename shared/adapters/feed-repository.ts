@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '#shared/adapters/clients';
 import { backoff } from '#shared/adapters/friendship-repository';
+import { chunks, inParallel } from '#shared/concurrency';
 import {
   PUBLIC_BUCKETS_KEY,
   WINDOW_SORT_KEY,
@@ -17,6 +18,7 @@ import {
   publicFeedKey,
   userFeedKey,
   type FeedEntry,
+  type FeedEntryKey,
   type FeedRef,
 } from '#shared/domain/feed';
 
@@ -44,7 +46,7 @@ export class FeedRepository {
   ) {}
 
   /** Puts and deletes entries, 25 per BatchWriteItem, UnprocessedItems retried with backoff. */
-  async write(puts: readonly FeedEntry[], deletes: readonly FeedEntry[] = []): Promise<void> {
+  async write(puts: readonly FeedEntry[], deletes: readonly FeedEntryKey[] = []): Promise<void> {
     // One request may not name a key twice; the last operation on a key wins.
     const ops = new Map<string, Record<string, unknown>>();
     for (const e of deletes) ops.set(`${e.feedKey}|${e.sortKey}`, { DeleteRequest: { Key: { feedKey: e.feedKey, sortKey: e.sortKey } } });
@@ -52,14 +54,7 @@ export class FeedRepository {
       const item = { feedKey: e.feedKey, sortKey: e.sortKey, contentId: e.contentId, ownerId: e.ownerId };
       ops.set(`${e.feedKey}|${e.sortKey}`, { PutRequest: { Item: item } });
     }
-    const requests = [...ops.values()];
-    const chunks: Record<string, unknown>[][] = [];
-    for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX) chunks.push(requests.slice(i, i + BATCH_WRITE_MAX));
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) await this.batchWrite(chunks[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.min(this.writeConcurrency, chunks.length) }, worker));
+    await inParallel(chunks([...ops.values()], BATCH_WRITE_MAX), this.writeConcurrency, (chunk) => this.batchWrite(chunk));
   }
 
   private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
@@ -230,7 +225,7 @@ export class FeedRepository {
   /** Deletes entries of a user's partition by sort key. */
   async deleteKeys(userId: string, sortKeys: readonly string[]): Promise<void> {
     const feedKey = userFeedKey(userId);
-    await this.write([], sortKeys.map((sortKey) => ({ feedKey, sortKey, contentId: '', ownerId: '' })));
+    await this.write([], sortKeys.map((sortKey) => ({ feedKey, sortKey })));
   }
 
   /** Every entry of a user's partition (the window marker aside), newest first; ownerId narrows it. */

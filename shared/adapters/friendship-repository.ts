@@ -9,7 +9,7 @@ import {
 import { dynamo } from '#shared/adapters/clients';
 import { ConflictError } from '#shared/errors';
 import { logger } from '#shared/logger';
-import { transition, type EdgePair, type FriendshipAction, type FriendshipEdge, type Standing } from '#shared/domain/friendship';
+import { isMutualFriend, transition, type EdgePair, type FriendshipAction, type FriendshipEdge, type Standing } from '#shared/domain/friendship';
 import type { Relationship } from '#shared/domain/visibility';
 
 /** What an edge (viewer -> other) means for what the viewer may see of the other's content. */
@@ -80,6 +80,14 @@ export class FriendshipRepository {
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return edges;
+  }
+
+  /** The user's mutual friends (ids, sorted), read consistently. */
+  async mutualFriends(userId: string): Promise<string[]> {
+    return (await this.edgesOf(userId))
+      .filter(isMutualFriend)
+      .map((e) => e.friendId)
+      .sort();
   }
 
   /** Both edges of a pair, [a -> b, b -> a], read consistently. */

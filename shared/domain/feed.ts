@@ -21,6 +21,8 @@ export interface FeedEntry extends FeedRef {
   feedKey: string;
 }
 
+export type FeedEntryKey = Pick<FeedEntry, 'feedKey' | 'sortKey'>;
+
 export const PUBLIC_BUCKETS_KEY = 'public-buckets';
 
 /**

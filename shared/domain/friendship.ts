@@ -23,6 +23,11 @@ export interface FriendshipEdge {
   version: number;
 }
 
+/** Whether the edge's owner and its friendId are mutual friends (accepted, no block either way). */
+export function isMutualFriend(edge: FriendshipEdge | undefined): edge is FriendshipEdge {
+  return Boolean(edge && edge.state === 'accepted' && !edge.blocking && !edge.blockedBy);
+}
+
 /** The two edges of a pair as stored: [a -> b, b -> a]; undefined = no item. */
 export type EdgePair = readonly [FriendshipEdge | undefined, FriendshipEdge | undefined];
 

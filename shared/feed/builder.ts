@@ -13,7 +13,7 @@ import {
   userFeedKey,
   type FeedEntry,
 } from '#shared/domain/feed';
-import { standingOf, type FriendshipEdge } from '#shared/domain/friendship';
+import { isMutualFriend, standingOf, type FriendshipEdge } from '#shared/domain/friendship';
 import { logger } from '#shared/logger';
 
 export interface FeedBuilderOptions {
@@ -76,7 +76,7 @@ export class FeedBuilder {
 
   /** A write matters when the pair was or is mutual friends and that changed. */
   async onFriendshipChange(userId: string, friendId: string, before: FriendshipEdge | undefined, after: FriendshipEdge | undefined): Promise<void> {
-    if (isFriend(before) === isFriend(after)) return;
+    if (isMutualFriend(before) === isMutualFriend(after)) return;
     await this.reconcilePair(userId, friendId);
   }
 
@@ -153,23 +153,12 @@ export class FeedBuilder {
   }
 
   private async contentState(key: { contentId: string; ownerId: string }) {
-    const [item, friends] = await Promise.all([this.content.get(key.contentId), this.mutualFriends(key.ownerId)]);
+    const [item, friends] = await Promise.all([this.content.get(key.contentId), this.friendships.mutualFriends(key.ownerId)]);
     const state = item && inFeeds(item) ? item.visibility : 'none';
     return { item, friends, signature: `${state}|${friends.join(',')}` };
-  }
-
-  async mutualFriends(userId: string): Promise<string[]> {
-    return (await this.friendships.edgesOf(userId))
-      .filter(isFriend)
-      .map((e) => e.friendId)
-      .sort();
   }
 
   private async areFriends(a: string, b: string): Promise<boolean> {
     return standingOf(await this.friendships.pair(a, b)).state === 'accepted';
   }
-}
-
-function isFriend(edge: FriendshipEdge | undefined): edge is FriendshipEdge {
-  return Boolean(edge && edge.state === 'accepted' && !edge.blocking && !edge.blockedBy);
 }

@@ -3,6 +3,7 @@ import type { ContentRepository } from '#shared/adapters/content-repository';
 import type { FeedRepository, RefPage } from '#shared/adapters/feed-repository';
 import type { FriendshipRepository } from '#shared/adapters/friendship-repository';
 import type { ContentItem } from '#shared/domain/content';
+import { inParallel } from '#shared/concurrency';
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
 import { inFeeds, mergeNewestFirst, sortKeyOf, timeOf, type FeedRef } from '#shared/domain/feed';
 
@@ -91,20 +92,15 @@ export class FeedReader {
   private async computed(viewerId: string, n: number, floor: string | undefined, before: string | undefined): Promise<RefPage> {
     const inRange = (key: string) => (floor === undefined || key <= floor) && (before === undefined || key < before);
     const bound = [floor, before].filter((k): k is string => k !== undefined).sort()[0];
-    const friends = (await this.friendships.edgesOf(viewerId)).filter((e) => e.state === 'accepted' && !e.blocking && !e.blockedBy).map((e) => e.friendId);
+    const friends = await this.friendships.mutualFriends(viewerId);
     const sources: { ownerId: string; index: 'ownerGallery' | 'friendsGallery'; keep: (i: ContentItem) => boolean }[] = [
       { ownerId: viewerId, index: 'ownerGallery', keep: (i) => inFeeds(i) && i.visibility !== 'public' },
       ...friends.map((f) => ({ ownerId: f, index: 'friendsGallery' as const, keep: (i: ContentItem) => i.visibility === 'friends' })),
     ];
     const results: RefPage[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < sources.length) {
-        const s = sources[next++]!;
-        results.push(await this.newestOf(s.ownerId, s.index, n, bound && timeOf(bound), (i) => s.keep(i) && inRange(sortKeyOf(i))));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(COMPUTE_CONCURRENCY, sources.length) }, worker));
+    await inParallel(sources, COMPUTE_CONCURRENCY, async (s) => {
+      results.push(await this.newestOf(s.ownerId, s.index, n, bound && timeOf(bound), (i) => s.keep(i) && inRange(sortKeyOf(i))));
+    });
     const merged = mergeNewestFirst(results.map((r) => r.refs));
     return { refs: merged.slice(0, n), more: merged.length > n || results.some((r) => r.more) };
   }
