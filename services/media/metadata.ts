@@ -18,7 +18,7 @@ const maxBytes = requireIntEnv('UPLOAD_MAX_BYTES');
 
 /**
  * JPEG and PNG keep EXIF near the start (a JPEG's APP1 segment is at most 64 KiB); HEIF's header
- * fits too. An extended WebP stores its EXIF chunk after the image data, so a WebP larger than
+ * fits too (its Exif item, when stored elsewhere, is fetched on its own). An extended WebP stores its EXIF chunk after the image data, so a WebP larger than
  * this is read whole (uploads are capped at UPLOAD_MAX_BYTES).
  */
 const HEAD_BYTES = 256 * 1024;
@@ -32,7 +32,10 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
     const kind = sniffImageKind(head);
     if (!kind) throw new RejectedMediaError('Not a supported image: the file content is not JPEG, PNG, WebP or HEIC.');
     if (kind === 'webp' && object.size > head.length) head = await storage.read(object.key);
-    const metadata: MediaMetadata = { ...(await headerDimensions(head)), ...exifSubset(await readExif(head)) };
+    // A HEIF whose EXIF lies past the head (libheif-based tools store it after the image data)
+    // costs one more ranged GET of just that item.
+    const readRange = (offset: number, length: number) => storage.readRange(object.key, offset, length);
+    const metadata: MediaMetadata = { ...(await headerDimensions(head)), ...exifSubset(await readExif(head, readRange)) };
     const recorded = (await content.recordMetadata(contentId, metadata)).applied;
     const ready = recorded && (await content.markReadyIfComplete(contentId)).applied;
     logger.info('Metadata stored', { contentId, recorded, ready, fields: Object.keys(metadata) });

@@ -25,7 +25,12 @@ export class MediaStorage {
 
   /** The first `bytes` bytes of an object (a ranged GET): enough for headers and EXIF. */
   async readHead(key: string, bytes: number): Promise<Buffer> {
-    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=0-${bytes - 1}` }));
+    return this.readRange(key, 0, bytes);
+  }
+
+  /** `length` bytes from `offset` (fewer where the object ends first): one ranged GET. */
+  async readRange(key: string, offset: number, length: number): Promise<Buffer> {
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }));
     return Buffer.from(await out.Body!.transformToByteArray());
   }
 

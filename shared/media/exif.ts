@@ -1,6 +1,8 @@
 import exifr from 'exifr';
 import sharp from 'sharp';
 import type { GpsPosition, MediaMetadata } from '#shared/domain/content';
+import { heifExifExtents, parseHeifMeta } from '#shared/media/heif';
+import { sniffImageKind } from '#shared/media/sniff';
 
 const STRING_MAX = 64;
 
@@ -21,17 +23,30 @@ export interface RawExif {
   GPSAltitudeRef?: unknown;
 }
 
+/** More EXIF than any camera writes (a JPEG's APP1 holds at most 64 KiB): a larger HEIF Exif item is not fetched. */
+export const HEIF_EXIF_MAX_BYTES = 1024 * 1024;
+
+/** Fetches `length` bytes of the file from `offset` (a ranged GET in the metadata function). */
+export type ReadRange = (offset: number, length: number) => Promise<Buffer>;
+
 /**
- * Reads the EXIF subset from the start of a file (a ranged GET is enough for JPEG, PNG and HEIF).
- * exifr does not read WebP containers: for those, sharp hands over the raw EXIF (TIFF) block.
+ * Reads the EXIF subset from the start of a file (a ranged GET is enough for JPEG and PNG).
+ * exifr does not read WebP containers: for those, sharp hands over the raw EXIF (TIFF) block. For
+ * HEIF the Exif item is found from the `meta` box (exifr ignores iloc's base offset, so it misses
+ * the EXIF that libheif-based tools store after the image data); where that item lies beyond the
+ * head, `readRange` fetches it.
  */
-export async function readExif(head: Buffer): Promise<RawExif | undefined> {
+export async function readExif(head: Buffer, readRange?: ReadRange): Promise<RawExif | undefined> {
   try {
     let input = head;
     if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') {
       const exif = (await sharp(head).metadata()).exif;
       if (!exif) return undefined;
       input = exif.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? exif.subarray(6) : exif;
+    } else if (sniffImageKind(head) === 'heif') {
+      const tiff = await heifExifTiff(head, readRange);
+      if (tiff === null) return undefined;
+      if (tiff) input = tiff;
     }
     const parsed = (await exifr.parse(input, {
       // Only the blocks that hold what we keep.
@@ -56,6 +71,32 @@ export async function readExif(head: Buffer): Promise<RawExif | undefined> {
     // A file without EXIF, or EXIF we cannot parse, has no metadata to keep; that is not an error.
     return undefined;
   }
+}
+
+/**
+ * The TIFF block of a HEIF's Exif item (after its 4-byte offset field), null when the file has no
+ * EXIF or it is out of reach, undefined when the header cannot be read here (exifr then tries).
+ */
+async function heifExifTiff(head: Buffer, readRange?: ReadRange): Promise<Buffer | null | undefined> {
+  let extents: { offset: number; length: number }[] | undefined;
+  try {
+    extents = heifExifExtents(parseHeifMeta(head));
+  } catch {
+    return undefined;
+  }
+  if (!extents) return null;
+  const total = extents.reduce((sum, e) => sum + e.length, 0);
+  if (total < 12 || total > HEIF_EXIF_MAX_BYTES) return null;
+  const parts: Buffer[] = [];
+  for (const { offset, length } of extents) {
+    if (offset + length <= head.length) parts.push(head.subarray(offset, offset + length));
+    else if (readRange) parts.push(await readRange(offset, length));
+    else return null;
+  }
+  const item = Buffer.concat(parts);
+  if (item.length !== total) return null;
+  const tiffAt = 4 + item.readUInt32BE(0);
+  return tiffAt + 8 <= item.length ? item.subarray(tiffAt) : null;
 }
 
 function text(value: unknown): string | undefined {

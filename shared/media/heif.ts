@@ -4,6 +4,7 @@
 // metadata function only fetches the first 256 KiB. See docs/decisions.md.
 import type { DecodedImage, TopLevelImage } from 'heic-decode';
 import { RejectedMediaError } from '#shared/errors';
+import { convertToSrgb, iccPlan, nclxPlan, type ColourPlan } from '#shared/media/colour';
 
 /**
  * Below the general limit (MAX_INPUT_PIXELS, 100 MP): libheif decodes the whole picture to RGBA in
@@ -186,6 +187,17 @@ export function heifImageSize(meta: HeifMeta): { width: number; height: number }
   return width > 0 && height > 0 ? { width, height } : undefined;
 }
 
+/**
+ * Where the EXIF of the primary image is: the data of the `Exif` item that describes it (`cdsc`),
+ * or of the only `Exif` item. Offsets are file positions with iloc's base offset applied, which
+ * matters for files written by libheif-based tools: they store EXIF after the image data.
+ */
+export function heifExifExtents(meta: HeifMeta): { offset: number; length: number }[] | undefined {
+  const exifItems = [...meta.items.values()].filter((i) => i.type === 'Exif' && i.extents && i.extents.length > 0);
+  const describing = exifItems.find((i) => meta.references.some((r) => r.type === 'cdsc' && r.from === i.id && r.to.includes(meta.primaryId)));
+  return (describing ?? (exifItems.length === 1 ? exifItems[0] : undefined))?.extents;
+}
+
 /** The shown size from the head of a file, or undefined when the head does not tell. */
 export function heifHeaderSize(head: Uint8Array): { width: number; height: number } | undefined {
   try {
@@ -203,6 +215,25 @@ export interface DecodedHeif {
   data: Buffer;
   /** Every alpha value is 255: the alpha channel can be dropped. */
   opaque: boolean;
+  /** What was done to the colours: "sRGB" (nothing needed), "converted from ..." or "left as decoded: ...". */
+  colour: string;
+}
+
+/**
+ * How the primary image's colours become sRGB, from its `colr` property: an ICC profile (`prof`,
+ * `rICC`) is preferred to `nclx` code points when a file has both; none at all means sRGB.
+ */
+export function heifColourPlan(meta: HeifMeta): ColourPlan {
+  const colr = (meta.items.get(meta.primaryId)?.properties ?? []).filter((p) => p.type === 'colr' && p.payload.length >= 4);
+  const kind = (p: HeifProperty) => Buffer.from(p.payload.subarray(0, 4)).toString('latin1');
+  const icc = colr.find((p) => kind(p) === 'prof' || kind(p) === 'rICC');
+  if (icc) return iccPlan(icc.payload.subarray(4));
+  const nclx = colr.find((p) => kind(p) === 'nclx' && p.payload.length >= 10);
+  if (nclx) {
+    const view = new DataView(nclx.payload.buffer, nclx.payload.byteOffset, nclx.payload.byteLength);
+    return nclxPlan(view.getUint16(4), view.getUint16(6));
+  }
+  return { kind: 'srgb' };
 }
 
 /**
@@ -214,8 +245,15 @@ export interface DecodedHeif {
 export async function decodeHeif(input: Uint8Array, { maxPixels = MAX_HEIF_PIXELS, timeoutSeconds = 20 } = {}): Promise<DecodedHeif> {
   // The size from our own reading of the header, checked before libheif sees the file. Where that
   // reading fails, libheif is the judge (and its image sizes are checked before decoding too).
-  const expected = heifHeaderSize(input);
+  let meta: HeifMeta | undefined;
+  try {
+    meta = parseHeifMeta(input);
+  } catch {
+    // libheif is the judge of a header we cannot read.
+  }
+  const expected = meta && heifImageSize(meta);
   if (expected) checkPixels(expected, maxPixels);
+  const plan: ColourPlan = meta ? heifColourPlan(meta) : { kind: 'srgb' };
   const heic = await loadDecoder();
   return exclusive(() =>
     capturingLibheifLog(async (log) => {
@@ -233,7 +271,11 @@ export async function decodeHeif(input: Uint8Array, { maxPixels = MAX_HEIF_PIXEL
         const decoded: DecodedImage = await withTimeout(image.decode(), timeoutSeconds * 1000);
         const { width, height, data } = decoded;
         if (!(width > 0 && height > 0) || data.length !== width * height * 4) throw new Error(`decoder returned ${data.length} bytes for ${width}x${height}`);
-        return { width, height, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), opaque: isOpaque(data) };
+        const pixels = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+        // In place: a 12 MP picture is 48 MB of RGBA already, and the conversion keeps no copy.
+        if (plan.kind === 'convert') convertToSrgb(pixels, plan.conversion);
+        const colour = plan.kind === 'convert' ? `converted from ${plan.conversion.source}` : plan.kind === 'srgb' ? 'sRGB' : `left as decoded: ${plan.reason}`;
+        return { width, height, data: pixels, opaque: isOpaque(data), colour };
       } catch (error) {
         throw rejection(error, log);
       } finally {

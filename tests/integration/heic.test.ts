@@ -1,12 +1,12 @@
 // iPhone HEIC through the stack: uploaded as image/heic beside its JPEG twin, it ends READY with
-// the same derivatives, size and EXIF subset. A corrupt HEIC is rejected with a reason and the
-// pipeline keeps going. Fixtures are made with heif-enc (see tests/support/heif-fixtures.ts).
+// the same derivatives, size and EXIF subset. EXIF stored after the image data is found too. A
+// corrupt HEIC is rejected with a reason and the pipeline keeps going. Fixtures are made with heif-enc (see tests/support/heif-fixtures.ts).
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForProcessed, type Session } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, listKeys } from '../support/aws';
-import { corners, ensureHeifTools, IPHONE_EXIF, fingerprint, gridDifference, heicTwin, quadrantHeic, UPRIGHT } from '../support/heif-fixtures';
+import { corners, ensureHeifTools, IPHONE_EXIF, fingerprint, gridDifference, heicTwin, heifEncWithTrailingExif, quadrantHeic, UPRIGHT } from '../support/heif-fixtures';
 
 const endpoints = inject('endpoints');
 let owner: Session;
@@ -65,6 +65,15 @@ describe('HEIC uploads', () => {
       fa.mean.forEach((m, i) => expect(Math.abs(m - fb.mean[i]!), `${name} mean colour`).toBeLessThan(4));
       expect(gridDifference(fa.grid, fb.grid), `${name} 8x8`).toBeLessThan(6);
     }
+  });
+
+  it('finds the EXIF a libheif-based tool stores after the image data (one more ranged GET)', async () => {
+    const heic = await heifEncWithTrailingExif(await makeJpeg(1600, 1200, IPHONE_EXIF));
+    expect(heic.length).toBeGreaterThan(256 * 1024);
+    const { body: item } = await waitForProcessed(endpoints, owner.accessToken, await upload(heic, 'image/heic'));
+    expect(item.status, item.reason).toBe('READY');
+    expect(item.metadata).toMatchObject({ width: 1600, height: 1200, takenAt: '2024-06-01T14:03:22+02:00', make: 'Apple', model: 'iPhone 15 Pro' });
+    expect(item.metadata.gps.latitude).toBeCloseTo(48.858222, 5);
   });
 
   it('shows a HEIC upright by its own irot/imir, whatever its EXIF Orientation says', async () => {

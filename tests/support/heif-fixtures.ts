@@ -56,12 +56,28 @@ async function inTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-/** HEVC-encodes an image (any format sharp reads) with heif-enc, from a PNG of its stored pixels. */
+/**
+ * HEVC-encodes an image (any format sharp reads) with heif-enc, from a PNG of its stored pixels.
+ * An ICC profile stays with the pixels (not converted): heif-enc stores it as a `colr` `prof`
+ * property, as an iPhone stores its Display P3 profile.
+ */
 export async function heifEnc(image: Buffer, quality = 85): Promise<Buffer> {
-  const png = await sharp(image).png({ compressionLevel: 1 }).toBuffer();
+  const png = await sharp(image).keepIccProfile().png({ compressionLevel: 1 }).toBuffer();
   return inTempDir(async (dir) => {
     await writeFile(path.join(dir, 'in.png'), png);
     await run('heif-enc', ['-q', String(quality), path.join(dir, 'in.png'), '-o', path.join(dir, 'out.heic')]);
+    return readFile(path.join(dir, 'out.heic'));
+  });
+}
+
+/**
+ * heif-enc straight from a JPEG, as libheif-based tools write HEIC: its EXIF is copied into an Exif
+ * item stored after the image data, addressed through iloc's base offset (see the top of this file).
+ */
+export async function heifEncWithTrailingExif(jpeg: Buffer, quality = 85): Promise<Buffer> {
+  return inTempDir(async (dir) => {
+    await writeFile(path.join(dir, 'in.jpg'), jpeg);
+    await run('heif-enc', ['-q', String(quality), path.join(dir, 'in.jpg'), '-o', path.join(dir, 'out.heic')]);
     return readFile(path.join(dir, 'out.heic'));
   });
 }
@@ -104,6 +120,8 @@ export interface HeicImage {
   /** A heif-enc output: its primary image's HEVC data and properties are reused. */
   encoded: Buffer;
   transforms?: HeifTransform[];
+  /** An `nclx` colour box (H.273 code points) instead of the encoder's `colr`, if any. */
+  nclx?: { primaries: number; transfer: number; matrix: number };
 }
 
 /**
@@ -111,14 +129,16 @@ export interface HeicImage {
  * payload sharp reports, "Exif\0\0" + TIFF) becomes an Exif item describing it, stored first in mdat.
  */
 export function iphoneHeic({ images, primary = 0, exif }: { images: HeicImage[]; primary?: number; exif?: Buffer }): Buffer {
-  const parts = images.map(({ encoded, transforms = [] }) => {
+  const parts = images.map(({ encoded, transforms = [], nclx }) => {
     const meta = parseHeifMeta(encoded);
     const item = meta.items.get(meta.primaryId)!;
     if (item.type !== 'hvc1' || !item.extents) throw new Error(`heif-enc wrote a ${item.type} primary image`);
     const data = Buffer.concat(item.extents.map((e) => encoded.subarray(e.offset, e.offset + e.length)));
-    const kept = item.properties.filter((p) => !['irot', 'imir', 'clap'].includes(p.type));
+    const kept = item.properties.filter((p) => !['irot', 'imir', 'clap', ...(nclx ? ['colr'] : [])].includes(p.type));
     const properties = [
       ...kept.map((p) => ({ box: Buffer.from(p.box), essential: p.essential || p.type === 'hvcC' })),
+      // Full range, as heif-enc encodes from a PNG.
+      ...(nclx ? [{ box: box('colr', latin1('nclx'), u16(nclx.primaries), u16(nclx.transfer), u16(nclx.matrix), u8(0x80)), essential: false }] : []),
       ...transforms.map((t) => ({ box: transformBox(t), essential: true })),
     ];
     return { data, properties };

@@ -8,7 +8,7 @@ import { RejectedMediaError } from '#shared/errors';
 import { openImage } from '#shared/media/decode';
 import { makeDerivatives } from '#shared/media/derivatives';
 import { exifSubset, readExif } from '#shared/media/exif';
-import { decodeHeif, heifHeaderSize, heifImageSize, MAX_HEIF_PIXELS, parseHeifMeta } from '#shared/media/heif';
+import { decodeHeif, heifColourPlan, heifExifExtents, heifHeaderSize, heifImageSize, MAX_HEIF_PIXELS, parseHeifMeta } from '#shared/media/heif';
 import { makeJpeg } from '../../scripts/lib/images';
 import {
   corners,
@@ -18,8 +18,10 @@ import {
   heicTwin,
   heifConvert,
   heifEnc,
+  heifEncWithTrailingExif,
   iphoneHeic,
   quadrantHeic,
+  quadrantJpeg,
   quadrantStored,
   transformsFor,
   UPRIGHT,
@@ -183,6 +185,63 @@ describe('decoding HEIC into the derivative pipeline', () => {
 });
 
 describe('an iPhone-style HEIC and its JPEG twin', () => {
+
+  it('reads the EXIF that libheif-based tools store after the image data, fetching only that item when it is past the head', async () => {
+    const jpeg = await makeJpeg(1600, 1200, IPHONE_EXIF);
+    const heic = await heifEncWithTrailingExif(jpeg);
+    const extents = heifExifExtents(parseHeifMeta(heic))!;
+    expect(extents).toHaveLength(1);
+    expect(extents[0]!.offset, 'the Exif item comes after the image data').toBeGreaterThan(HEAD_BYTES);
+    const expected = exifSubset(await readExif(jpeg));
+    expect(expected).toMatchObject({ takenAt: '2024-06-01T14:03:22+02:00', make: 'Apple' });
+
+    expect(exifSubset(await readExif(heic))).toEqual(expected); // the whole file
+    const head = heic.subarray(0, HEAD_BYTES);
+    const fetched: [number, number][] = [];
+    const readRange = async (offset: number, length: number) => {
+      fetched.push([offset, length]);
+      return heic.subarray(offset, offset + length);
+    };
+    expect(exifSubset(await readExif(head, readRange))).toEqual(expected);
+    expect(fetched).toEqual([[extents[0]!.offset, extents[0]!.length]]);
+    // Without a way to fetch it, the head alone has no EXIF: nothing, and no error.
+    expect(await readExif(head)).toBeUndefined();
+    // An Exif item claiming more than any camera writes is not fetched.
+    const huge = Buffer.from(heic);
+    const ilocAt = huge.indexOf('iloc', 0, 'latin1');
+    const lengthAt = huge.indexOf(Buffer.from(extents[0]!.length.toString(16).padStart(8, '0'), 'hex'), ilocAt);
+    expect(lengthAt).toBeGreaterThan(ilocAt);
+    huge.writeUInt32BE(8 * 1024 * 1024, lengthAt);
+    fetched.length = 0;
+    expect(await readExif(huge.subarray(0, HEAD_BYTES), readRange)).toBeUndefined();
+    expect(fetched).toEqual([]);
+  }, 60_000);
+
+  it('a Display P3 HEIC (ICC profile, as an iPhone tags it, or nclx) comes out in the colours of its P3 JPEG twin', async () => {
+    // Saturated colours, where P3 and sRGB differ most, converted to Display P3 and tagged so.
+    const original = await quadrantJpeg(1, 480, 320);
+    const picture = await sharp(original).withIccProfile('p3').jpeg({ quality: 95 }).toBuffer();
+    const p3Values = await fingerprint(await sharp(picture, { ignoreIcc: true }).png().toBuffer());
+    const heic = await heicTwin(picture);
+    expect(heifColourPlan(parseHeifMeta(heic))).toMatchObject({ kind: 'convert', conversion: { source: expect.stringMatching(/^ICC profile/) } });
+    const nclx = iphoneHeic({ images: [{ encoded: await heifEnc(picture), nclx: { primaries: 12, transfer: 13, matrix: 6 } }] });
+    expect(heifColourPlan(parseHeifMeta(nclx))).toMatchObject({ kind: 'convert', conversion: { source: 'nclx Display P3' } });
+    expect((await decodeHeif(heic)).colour).toMatch(/^converted from ICC profile/);
+
+    // libvips converts the JPEG with its embedded profile: the reference.
+    const fromJpeg = (await makeDerivatives(picture)).derivatives.find((d) => d.name === 'display')!;
+    const reference = await fingerprint(fromJpeg.data);
+    (await fingerprint(original)).mean.forEach((m, i) => expect(Math.abs(m - reference.mean[i]!), 'JPEG: back to the sRGB original').toBeLessThan(3));
+    // The P3 values shown as sRGB would be off by more than the comparison allows.
+    expect(Math.max(...reference.mean.map((m, i) => Math.abs(m - p3Values.mean[i]!)))).toBeGreaterThan(6);
+    for (const input of [heic, nclx]) {
+      const display = (await makeDerivatives(input)).derivatives.find((d) => d.name === 'display')!;
+      const got = await fingerprint(display.data);
+      got.mean.forEach((m, i) => expect(Math.abs(m - reference.mean[i]!), 'mean colour').toBeLessThan(3));
+      expect(gridDifference(got.grid, reference.grid)).toBeLessThan(6);
+      expect(await corners(display.data)).toEqual(UPRIGHT);
+    }
+  }, 60_000);
   it.each([1, 6])('give the same derivatives, placeholder kind and EXIF subset (orientation %i)', async (orientation) => {
     const jpeg = await makeJpeg(960, 720, { ...IPHONE_EXIF, orientation });
     const heic = await heicTwin(jpeg);
