@@ -28,10 +28,18 @@ export class MediaStorage {
     return this.readRange(key, 0, bytes);
   }
 
-  /** `length` bytes from `offset` (fewer where the object ends first): one ranged GET. */
-  async readRange(key: string, offset: number, length: number): Promise<Buffer> {
-    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }));
-    return Buffer.from(await out.Body!.transformToByteArray());
+  /**
+   * `length` bytes from `offset` (fewer where the object ends first): one ranged GET. A range that
+   * starts past the end is S3's 416; with `pastTheEnd: 'empty'` that is an empty buffer instead.
+   */
+  async readRange(key: string, offset: number, length: number, { pastTheEnd = 'throw' }: { pastTheEnd?: 'throw' | 'empty' } = {}): Promise<Buffer> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }));
+      return Buffer.from(await out.Body!.transformToByteArray());
+    } catch (error) {
+      if (pastTheEnd === 'empty' && (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
+      throw error;
+    }
   }
 
   async write(key: string, body: Buffer, contentType: string): Promise<void> {

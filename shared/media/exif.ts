@@ -26,7 +26,10 @@ export interface RawExif {
 /** More EXIF than any camera writes (a JPEG's APP1 holds at most 64 KiB): a larger HEIF Exif item is not fetched. */
 export const HEIF_EXIF_MAX_BYTES = 1024 * 1024;
 
-/** Fetches `length` bytes of the file from `offset` (a ranged GET in the metadata function). */
+/**
+ * Fetches `length` bytes of the file from `offset` (a ranged GET in the metadata function); fewer
+ * or none where the file ends first. Any other failure throws, and the caller retries.
+ */
 export type ReadRange = (offset: number, length: number) => Promise<Buffer>;
 
 /**
@@ -37,16 +40,15 @@ export type ReadRange = (offset: number, length: number) => Promise<Buffer>;
  * head, `readRange` fetches it.
  */
 export async function readExif(head: Buffer, readRange?: ReadRange): Promise<RawExif | undefined> {
+  // Outside the try below: a failed fetch (S3 unavailable) is retried, not taken for "no EXIF".
+  const heifTiff = sniffImageKind(head) === 'heif' ? await heifExifTiff(head, readRange) : undefined;
+  if (heifTiff === null) return undefined;
   try {
-    let input = head;
+    let input = heifTiff ?? head;
     if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') {
       const exif = (await sharp(head).metadata()).exif;
       if (!exif) return undefined;
       input = exif.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? exif.subarray(6) : exif;
-    } else if (sniffImageKind(head) === 'heif') {
-      const tiff = await heifExifTiff(head, readRange);
-      if (tiff === null) return undefined;
-      if (tiff) input = tiff;
     }
     const parsed = (await exifr.parse(input, {
       // Only the blocks that hold what we keep.

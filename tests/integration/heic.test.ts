@@ -1,9 +1,12 @@
 // iPhone HEIC through the stack: uploaded as image/heic beside its JPEG twin, it ends READY with
 // the same derivatives, size and EXIF subset. EXIF stored after the image data is found too. A
 // corrupt HEIC is rejected with a reason and the pipeline keeps going. Fixtures are made with heif-enc (see tests/support/heif-fixtures.ts).
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForProcessed, type Session } from '../../scripts/lib/client';
+import { MediaStorage } from '#shared/adapters/media-storage';
+import { heifExifExtents, parseHeifMeta } from '#shared/media/heif';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, listKeys } from '../support/aws';
 import { corners, ensureHeifTools, IPHONE_EXIF, fingerprint, gridDifference, heicTwin, heifEncWithTrailingExif, quadrantHeic, UPRIGHT } from '../support/heif-fixtures';
@@ -74,6 +77,25 @@ describe('HEIC uploads', () => {
     expect(item.status, item.reason).toBe('READY');
     expect(item.metadata).toMatchObject({ width: 1600, height: 1200, takenAt: '2024-06-01T14:03:22+02:00', make: 'Apple', model: 'iPhone 15 Pro' });
     expect(item.metadata.gps.latitude).toBeCloseTo(48.858222, 5);
+
+    // An Exif item said to lie past the end of the file: libheif refuses the file, and the metadata
+    // function's fetch past the end is no error either (no retry loop).
+    const pointsAway = Buffer.from(heic);
+    const extents = heifExifExtents(parseHeifMeta(heic))!;
+    const offsetAt = pointsAway.indexOf(Buffer.from(extents[0]!.offset.toString(16).padStart(8, '0'), 'hex'), pointsAway.indexOf('iloc', 0, 'latin1'));
+    pointsAway.writeUInt32BE(heic.length + 4096, offsetAt);
+    expect(heifExifExtents(parseHeifMeta(pointsAway))![0]!.offset).toBeGreaterThan(heic.length);
+    const awayId = await upload(pointsAway, 'image/heic');
+    const { body: away } = await waitForProcessed(endpoints, owner.accessToken, awayId);
+    expect(away.status).toBe('REJECTED');
+    expect(away.reason).toMatch(/outside of file bounds/);
+    const { s3 } = clients(endpoints);
+    const storage = new MediaStorage(s3, endpoints.bucket);
+    const key = `tests/range-${awayId}`;
+    await s3.send(new PutObjectCommand({ Bucket: endpoints.bucket, Key: key, Body: pointsAway }));
+    expect(await storage.readRange(key, pointsAway.length + 4096, 64, { pastTheEnd: 'empty' })).toHaveLength(0);
+    await expect(storage.readRange(key, pointsAway.length + 4096, 64)).rejects.toThrow();
+    expect(await storage.readRange(key, pointsAway.length - 10, 64, { pastTheEnd: 'empty' })).toHaveLength(10);
   });
 
   it('shows a HEIC upright by its own irot/imir, whatever its EXIF Orientation says', async () => {

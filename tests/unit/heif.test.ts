@@ -215,6 +215,8 @@ describe('an iPhone-style HEIC and its JPEG twin', () => {
     fetched.length = 0;
     expect(await readExif(huge.subarray(0, HEAD_BYTES), readRange)).toBeUndefined();
     expect(fetched).toEqual([]);
+    // A fetch that fails is not "no EXIF": the error reaches the function, which is retried.
+    await expect(readExif(head, () => Promise.reject(new Error('S3 unavailable')))).rejects.toThrow('S3 unavailable');
   }, 60_000);
 
   it('a Display P3 HEIC (ICC profile, as an iPhone tags it, or nclx) comes out in the colours of its P3 JPEG twin', async () => {
