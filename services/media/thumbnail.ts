@@ -55,7 +55,7 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
       return;
     }
     const ready = (await content.markReadyIfComplete(contentId)).applied;
-    logger.info('Derivatives stored', { contentId, sizes: set.derivatives.map((d) => `${d.name} ${d.width}x${d.height}`), ready });
+    logger.info('Derivatives stored', { contentId, sizes: set.derivatives.map((d) => `${d.name} ${d.width}x${d.height}`), ready, ...(set.colour ? { colour: set.colour } : {}) });
   });
 };
 

@@ -16,6 +16,8 @@ export interface OpenedImage {
   height: number;
   /** A fresh pipeline over the upright image (call again for another one). */
   pipeline(): Sharp;
+  /** HEIF only: what was done to its colours (see shared/media/colour.ts); libvips handles the others. */
+  colour?: string;
 }
 
 const SHARP_OPTIONS = { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS, sequentialRead: true } as const;
@@ -54,15 +56,16 @@ export async function openImage(input: Buffer): Promise<OpenedImage> {
  * HEIC/HEIF: libheif (WebAssembly) decodes the primary image to RGBA and sharp takes it as raw
  * pixels, so the same pipeline follows. libheif has applied the file's own transformations (irot,
  * imir, clap); an EXIF Orientation inside a HEIF is informative only and is not applied again (an
- * iPhone writes both, describing the same rotation). decodeHeif checks the size before decoding
- * and turns every decoder failure into a RejectedMediaError.
+ * iPhone writes both, describing the same rotation). decodeHeif checks the size before decoding,
+ * turns every decoder failure into a RejectedMediaError and converts wide-gamut colours to sRGB.
  */
 async function openHeif(input: Buffer): Promise<OpenedImage> {
-  const { width, height, data, opaque } = await decodeHeif(input, { timeoutSeconds: DECODE_TIMEOUT_SECONDS });
+  const { width, height, data, opaque, colour } = await decodeHeif(input, { timeoutSeconds: DECODE_TIMEOUT_SECONDS });
   return {
     kind: 'heif',
     width,
     height,
+    colour,
     pipeline: () => {
       const pipeline = sharp(data, { raw: { width, height, channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS }).timeout({ seconds: DECODE_TIMEOUT_SECONDS });
       return opaque ? pipeline.removeAlpha() : pipeline;

@@ -29,6 +29,8 @@ export interface DerivativeSet {
   derivatives: DerivativeImage[];
   /** ThumbHash of the picture, base64: a ~25-byte placeholder an app can render before loading. */
   placeholder: string;
+  /** HEIF only: what was done to its colours, for the log. */
+  colour?: string;
 }
 
 const WEBP = { quality: 80, effort: 4 } as const;
@@ -55,7 +57,8 @@ export async function makeDerivatives(input: Buffer, specs: DerivativeSpec[] = D
         return { name: spec.name, data, contentType: 'image/webp' as const, width: info.width, height: info.height };
       }),
     );
-    return { source: { width: image.width, height: image.height }, derivatives, placeholder: await placeholderOf(fromBase()) };
+    const placeholder = await placeholderOf(fromBase());
+    return { source: { width: image.width, height: image.height }, derivatives, placeholder, ...(image.colour ? { colour: image.colour } : {}) };
   } catch (error) {
     throw asRejection(error);
   }

@@ -237,7 +237,9 @@ describe('an iPhone-style HEIC and its JPEG twin', () => {
     // The P3 values shown as sRGB would be off by more than the comparison allows.
     expect(Math.max(...reference.mean.map((m, i) => Math.abs(m - p3Values.mean[i]!)))).toBeGreaterThan(6);
     for (const input of [heic, nclx]) {
-      const display = (await makeDerivatives(input)).derivatives.find((d) => d.name === 'display')!;
+      const set = await makeDerivatives(input);
+      expect(set.colour).toMatch(input === heic ? /^converted from ICC profile/ : /^converted from nclx Display P3$/);
+      const display = set.derivatives.find((d) => d.name === 'display')!;
       const got = await fingerprint(display.data);
       got.mean.forEach((m, i) => expect(Math.abs(m - reference.mean[i]!), 'mean colour').toBeLessThan(3));
       expect(gridDifference(got.grid, reference.grid)).toBeLessThan(6);
