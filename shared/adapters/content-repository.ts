@@ -3,6 +3,7 @@ import {
   BatchGetCommand,
   DeleteCommand,
   GetCommand,
+  paginateScan,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -35,6 +36,12 @@ const REJECTED_TTL_SECONDS = 7 * 24 * 60 * 60;
  */
 export class ContentRepository {
   constructor(private readonly tableName: string) {}
+
+  /** Every item's key fields, a page (up to 1 MB of them) at a time: for rebuilding derived data. */
+  async *scanKeys(): AsyncGenerator<{ contentId: string; ownerId: string; createdAt: string }[]> {
+    const pages = paginateScan({ client: dynamo }, { TableName: this.tableName, ProjectionExpression: 'contentId, ownerId, createdAt' });
+    for await (const page of pages) yield (page.Items ?? []) as { contentId: string; ownerId: string; createdAt: string }[];
+  }
 
   async createPending(item: ContentItem): Promise<void> {
     await dynamo.send(

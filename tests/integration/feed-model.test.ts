@@ -50,6 +50,7 @@ let mods: {
   FeedBuilder: typeof import('../../shared/feed/builder').FeedBuilder;
   FeedTrimmer: typeof import('../../shared/feed/trimmer').FeedTrimmer;
   FeedReader: typeof import('../../shared/feed/reader').FeedReader;
+  rebuildFeeds: typeof import('../../shared/feed/rebuild').rebuildFeeds;
   newPendingItem: typeof import('../../shared/domain/content').newPendingItem;
   dynamo: typeof import('../../shared/adapters/clients').dynamo;
 };
@@ -63,6 +64,7 @@ beforeAll(async () => {
     ...(await import('../../shared/feed/builder')),
     ...(await import('../../shared/feed/trimmer')),
     ...(await import('../../shared/feed/reader')),
+    ...(await import('../../shared/feed/rebuild')),
     ...(await import('../../shared/domain/content')),
     ...(await import('../../shared/adapters/clients')),
   };
@@ -386,45 +388,71 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
     await deliver(takeRandom([...delivered], Math.min(delivered.length, 8), 0));
     await flush();
 
-    for (const [ix, user] of users.entries()) {
-      const who = `user ${ix}`;
-      // Served feed, through every cursor.
-      const served: string[] = [];
-      const limit = 1 + Math.floor(random() * 4);
-      let cursor: string | undefined;
-      for (let pages = 0; ; pages++) {
-        expect(pages, `${who}: too many pages`).toBeLessThan(500);
-        const page = await reader.page(user, limit, cursor);
-        expect(page.items.length).toBeLessThanOrEqual(limit);
-        served.push(...page.items.map((v) => v.item.contentId));
-        cursor = page.cursor;
-        if (!cursor) break;
-      }
-      const expected = model.feed(user);
-      const byId = new Map(model.items.map((i) => [i.id, i]));
-      const missing = expected.filter((id) => !served.includes(id));
-      const extra = served.filter((id) => !expected.includes(id));
-      const leaked = served.filter((id) => !model.canSee(user, byId.get(id)!));
-      expect({ who, missing, extra, leaked }).toEqual({ who, missing: [], extra: [], leaked: [] });
-      expect(served, `${who}: order or repeats`).toEqual(expected);
+    /** The served feeds, the index above each floor and the public partitions, against the model. */
+    const verify = async (index: typeof feed, servedBy: typeof reader, table: string, label: string) => {
+      for (const [ix, user] of users.entries()) {
+        const who = `${label}user ${ix}`;
+        // Served feed, through every cursor.
+        const served: string[] = [];
+        const limit = 1 + Math.floor(random() * 4);
+        let cursor: string | undefined;
+        for (let pages = 0; ; pages++) {
+          expect(pages, `${who}: too many pages`).toBeLessThan(500);
+          const page = await servedBy.page(user, limit, cursor);
+          expect(page.items.length).toBeLessThanOrEqual(limit);
+          served.push(...page.items.map((v) => v.item.contentId));
+          cursor = page.cursor;
+          if (!cursor) break;
+        }
+        const expected = model.feed(user);
+        const byId = new Map(model.items.map((i) => [i.id, i]));
+        const missing = expected.filter((id) => !served.includes(id));
+        const extra = served.filter((id) => !expected.includes(id));
+        const leaked = served.filter((id) => !model.canSee(user, byId.get(id)!));
+        expect({ who, missing, extra, leaked }).toEqual({ who, missing: [], extra: [], leaked: [] });
+        expect(served, `${who}: order or repeats`).toEqual(expected);
 
-      // The index itself, above the window floor.
-      const floor = await feed.floor(user);
-      const all = await feed.entriesOf(user);
-      const entries = all.filter((e) => floor === undefined || e.sortKey > floor);
-      // Checked on every new entry, the trimmer leaves nothing at or below the floor.
-      if (trimEvery === 1) expect(all.length - entries.length, `${who}: entries left at or below the floor`).toBe(0);
-      const wanted = model.partition(user).filter((i) => floor === undefined || sortKey(i) > floor);
-      expect(entries.map((e) => e.contentId).sort(), `${who}: partition entries above the floor`).toEqual(wanted.map((i) => i.id).sort());
-      if (trimEvery === 1) expect(entries.length, `${who}: entries above the floor`).toBeLessThanOrEqual(cap);
+        // The index itself, above the window floor.
+        const floor = await index.floor(user);
+        const all = await index.entriesOf(user);
+        const entries = all.filter((e) => floor === undefined || e.sortKey > floor);
+        // Checked on every new entry, the trimmer leaves nothing at or below the floor.
+        if (trimEvery === 1) expect(all.length - entries.length, `${who}: entries left at or below the floor`).toBe(0);
+        const wanted = model.partition(user).filter((i) => floor === undefined || sortKey(i) > floor);
+        expect(entries.map((e) => e.contentId).sort(), `${who}: partition entries above the floor`).toEqual(wanted.map((i) => i.id).sort());
+        if (trimEvery === 1) expect(entries.length, `${who}: entries above the floor`).toBeLessThanOrEqual(cap);
+      }
+      // The public day partitions hold exactly the public items, and each such day is listed.
+      const listed = await queryAll(table, 'public-buckets');
+      const days = new Set([...listed.map((i) => i.sortKey as string), ...model.publicItems().map((i) => i.createdAt.slice(0, 10))]);
+      const inPublic: string[] = [];
+      for (const day of days) inPublic.push(...(await queryAll(table, `public#${day}`)).map((i) => i.contentId as string));
+      expect(inPublic.sort(), `${label}public partitions`).toEqual(model.publicItems().map((i) => i.id).sort());
+      for (const i of model.publicItems()) expect(listed.map((l) => l.sortKey)).toContain(i.createdAt.slice(0, 10));
+    };
+    await verify(feed, reader, feedTable, '');
+
+    // Rebuilt from the Content and Friendships tables alone into an empty Feed table (what
+    // `npm run feeds:rebuild` does), with the trimmer on that table's records: the same feeds.
+    const rebuiltTable = await cloneTable('FeedTable', `${suffix}-r`);
+    try {
+      const rebuilt = new mods.FeedRepository(rebuiltTable);
+      const rebuiltTap = await StreamTap.open(ddb, streams, rebuiltTable, endpoints.region);
+      const result = await mods.rebuildFeeds(new mods.FeedBuilder(rebuilt, content, friendships, { cap }), content.scanKeys(), { parallel: 3 });
+      expect(result).toMatchObject({ done: true, items: model.items.filter((i) => !i.purged).length });
+      const rebuiltTrimmer = new mods.FeedTrimmer(rebuilt, cap);
+      for (let records = await rebuiltTap.take(); records.length; records = await rebuiltTap.take()) {
+        const out = await processPartialResponse({ Records: records }, rebuiltTrimmer.batchHandler(trimEvery), new BatchProcessor(EventType.DynamoDBStreams), { throwOnFullBatchFailure: false });
+        expect(out.batchItemFailures, 'the trimmer failed records of the rebuild').toEqual([]);
+      }
+      await verify(rebuilt, new mods.FeedReader(rebuilt, content, friendships, new mods.ContentAccess(content, friendships)), rebuiltTable, 'rebuilt: ');
+    } finally {
+      await ddb.send(new DeleteTableCommand({ TableName: rebuiltTable })).catch(() => undefined);
     }
-    // The public day partitions hold exactly the public items, and each such day is listed.
-    const listed = await queryAll(feedTable, 'public-buckets');
-    const days = new Set([...listed.map((i) => i.sortKey as string), ...model.publicItems().map((i) => i.createdAt.slice(0, 10))]);
-    const inPublic: string[] = [];
-    for (const day of days) inPublic.push(...(await queryAll(feedTable, `public#${day}`)).map((i) => i.contentId as string));
-    expect(inPublic.sort(), 'public partitions').toEqual(model.publicItems().map((i) => i.id).sort());
-    for (const i of model.publicItems()) expect(listed.map((l) => l.sortKey)).toContain(i.createdAt.slice(0, 10));
+    // Run again over the feeds the stream consumers built (as beside the live builder): nothing changes.
+    await mods.rebuildFeeds(builder, content.scanKeys(), { parallel: 3 });
+    await flush();
+    await verify(feed, reader, feedTable, 'rebuilt over the live feed: ');
   } finally {
     await Promise.all([contentTable, friendshipsTable, feedTable].map((t) => ddb.send(new DeleteTableCommand({ TableName: t })).catch(() => undefined)));
   }

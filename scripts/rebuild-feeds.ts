@@ -1,0 +1,61 @@
+// `npm run feeds:rebuild`: rebuilds the Feed table from the Content and Friendships tables
+// (shared/feed/rebuild.ts), for data written before the feed builder existed or a Feed table that
+// was lost. Safe to run again, and beside the live builder: it reconciles as the builder does.
+//   Local:  against the running `npm start` backend (reads .local/endpoints.json).
+//   AWS:    CONTENT_TABLE=... FRIENDSHIPS_TABLE=... FEED_TABLE=... [FEED_CAP=800] npm run feeds:rebuild
+//           with credentials allowed to Scan and read the Content table, read the Friendships table
+//           and read/write the Feed table
+//           (the Feed table's stream keeps running the trimmer, which enforces the cap).
+// FEED_REBUILD_PARALLEL (8) sets how many reconciliations run at once.
+import path from 'node:path';
+import { readEndpoints } from './lib/client';
+
+async function configure(): Promise<{ content: string; friendships: string; feed: string; where: string }> {
+  const { CONTENT_TABLE, FRIENDSHIPS_TABLE, FEED_TABLE } = process.env;
+  if (CONTENT_TABLE && FRIENDSHIPS_TABLE && FEED_TABLE) return { content: CONTENT_TABLE, friendships: FRIENDSHIPS_TABLE, feed: FEED_TABLE, where: 'the tables named in the environment' };
+  if (CONTENT_TABLE || FRIENDSHIPS_TABLE || FEED_TABLE) throw new Error('Set all three of CONTENT_TABLE, FRIENDSHIPS_TABLE and FEED_TABLE, or none (to use the local backend).');
+  const file = path.resolve(__dirname, '..', process.env.LOCAL_DATA_DIR ?? '.local', 'endpoints.json');
+  const endpoints = await readEndpoints(file);
+  // The shared modules build their DynamoDB client from the SDK's environment variables.
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
+  process.env.AWS_REGION = endpoints.region;
+  process.env.AWS_ACCESS_KEY_ID = endpoints.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = endpoints.credentials.secretAccessKey;
+  const table = (id: string) => {
+    const name = endpoints.tables[id];
+    if (!name) throw new Error(`${file} names no ${id}: restart the backend with 'npm start'.`);
+    return name;
+  };
+  return { content: table('ContentTable'), friendships: table('FriendshipsTable'), feed: table('FeedTable'), where: `the local backend (${endpoints.dynamodb})` };
+}
+
+async function main() {
+  const tables = await configure();
+  const cap = Number(process.env.FEED_CAP ?? 800);
+  const parallel = Number(process.env.FEED_REBUILD_PARALLEL ?? 8);
+  if (!Number.isInteger(cap) || cap < 1 || !Number.isInteger(parallel) || parallel < 1) throw new Error('FEED_CAP and FEED_REBUILD_PARALLEL must be positive integers.');
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // Loaded after the environment is set: they create their clients on load.
+  const { ContentRepository } = await import('#shared/adapters/content-repository');
+  const { FriendshipRepository } = await import('#shared/adapters/friendship-repository');
+  const { FeedRepository } = await import('#shared/adapters/feed-repository');
+  const { FeedBuilder } = await import('#shared/feed/builder');
+  const { rebuildFeeds } = await import('#shared/feed/rebuild');
+
+  const content = new ContentRepository(tables.content);
+  const friendships = new FriendshipRepository(tables.friendships);
+  const builder = new FeedBuilder(new FeedRepository(tables.feed), content, friendships, { cap });
+  console.log(`Rebuilding ${tables.feed} from ${tables.content} and ${tables.friendships} in ${tables.where} (cap ${cap}, ${parallel} at once)`);
+  const result = await rebuildFeeds(builder, content.scanKeys(), {
+    parallel,
+    onProgress: (p) => {
+      if (!p.done) console.log(`  ${p.items} items reconciled, ${(p.elapsedMs / 1000).toFixed(0)} s`);
+    },
+  });
+  console.log(`Done: ${result.items} item${result.items === 1 ? '' : 's'} reconciled in ${(result.elapsedMs / 1000).toFixed(1)} s. Running it again changes nothing.`);
+}
+
+main().catch((error: Error) => {
+  console.error(`feeds:rebuild failed: ${error.message}`);
+  process.exit(1);
+});
