@@ -336,9 +336,11 @@ async function main(): Promise<number> {
     const ONE: Record<string, string> = { VIPS_CONCURRENCY: '1' };
     const IM_ONE: Record<string, string> = { MAGICK_THREAD_LIMIT: '1' };
 
-    const oursContestant = async (key: string, worker: Worker, task: 'cover' | 'inside', inFlight: number, label: string): Promise<Contestant> => {
+    const oursContestant = async (key: string, worker: Worker, task: 'cover' | 'inside' | 'pixels' | 'inside-slow', inFlight: number, label: string): Promise<Contestant> => {
       const d = await out(key);
-      return { key, side: 'ours', operation: task, label, outDir: d, outFile: (f) => path.join(d, `${stem(f)}-${task}.webp`), run: (fs) => worker.run(task, fs, d, inFlight) };
+      const operation = task === 'cover' ? 'cover' : 'inside';
+      const outFile = task === 'pixels' ? undefined : (f: string) => path.join(d, `${stem(f)}-${task}.webp`);
+      return { key, side: 'ours', operation, label, outDir: d, outFile, run: (fs) => worker.run(task, fs, d, inFlight) };
     };
     const toolContestant = async (
       key: string,
@@ -357,6 +359,8 @@ async function main(): Promise<number> {
     const one: Contestant[] = [
       await oursContestant('ours-cover-1', oneCore, 'cover', 1, 'ours  makeOne 320 cover (centre crop)'),
       await oursContestant('ours-inside-1', oneCore, 'inside', 1, "ours  makeOne 320 inside"),
+      await oursContestant('ours-pixels-1', oneCore, 'pixels', 1, 'ours  320 inside, pixels only: no encode (info)'),
+      await oursContestant('ours-slow-1', oneCore, 'inside-slow', 1, "ours  320 inside at vips' decode scale (info)"),
     ];
     if (tools.djpeg) {
       const djpeg = tools.djpeg;
@@ -423,6 +427,8 @@ async function main(): Promise<number> {
       ratio('1 core: ours inside / mogrify (batch)', byKey(oneRows, 'ours-inside-1'), byKey(oneRows, 'im-mogrify-1'), TARGETS.imagemagick),
       ratio('1 core: ours inside / convert + jpeg:size hint (info)', byKey(oneRows, 'ours-inside-1'), byKey(oneRows, 'im-hint-1')),
       ratio('1 core: ours inside / djpeg decode floor (info, <= 1)', byKey(oneRows, 'ours-inside-1'), byKey(oneRows, 'floor-1')),
+      ratio('1 core: ours, no encode / vipsthumbnail (info)', byKey(oneRows, 'ours-pixels-1'), bestOf(oneRows, 'vips', 'inside')),
+      ratio("1 core: ours, vips' decode scale / vipsthumbnail (info)", byKey(oneRows, 'ours-slow-1'), bestOf(oneRows, 'vips', 'inside')),
     ];
     const twoRatios = [
       ratio('2 cores: ours inside / vipsthumbnail (its best way)', byKey(twoRows, 'ours-inside-2'), bestOf(twoRows, 'vips', 'inside')),

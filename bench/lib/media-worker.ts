@@ -10,9 +10,15 @@ import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { DEFAULT_SPECS, makeDerivatives, makeOne, type DerivativeSpec } from '#shared/media/derivatives';
+import { openImage } from '#shared/media/decode';
+import { DEFAULT_SPECS, makeDerivatives, makeOne, WEBP, type DerivativeSpec } from '#shared/media/derivatives';
 
-export type WorkerTask = 'cover' | 'inside' | 'display' | 'derivatives';
+/**
+ * cover/inside/display: makeOne; derivatives: makeDerivatives. Information only: `pixels` is the
+ * inside thumbnail up to its pixels (decode + resize, no encode), `inside-slow` the same thumbnail
+ * decoded at vipsthumbnail's shrink-on-load scale (sharp's fastShrinkOnLoad off).
+ */
+export type WorkerTask = 'cover' | 'inside' | 'display' | 'derivatives' | 'pixels' | 'inside-slow';
 
 export interface WorkerRequest {
   id: number;
@@ -42,7 +48,7 @@ export interface RssReport {
   result?: { source: { width: number; height: number }; derivatives: string[] };
 }
 
-const SPECS: Record<Exclude<WorkerTask, 'derivatives'>, DerivativeSpec> = {
+const SPECS: Record<'cover' | 'inside' | 'display', DerivativeSpec> = {
   cover: { name: 'thumbnail', size: 320, fit: 'cover' },
   inside: { name: 'thumbnail', size: 320, fit: 'inside' },
   display: DEFAULT_SPECS[0]!,
@@ -55,7 +61,11 @@ if (process.env.BENCH_SHARP_CONCURRENCY) sharp.concurrency(Number(process.env.BE
 async function processOne(task: WorkerTask, file: string, outDir: string): Promise<void> {
   const input = await readFile(file);
   const stem = path.basename(file, path.extname(file));
-  if (task === 'derivatives') {
+  if (task === 'pixels' || task === 'inside-slow') {
+    const resized = (await openImage(input)).pipeline().resize({ width: 320, height: 320, fit: 'inside', withoutEnlargement: true, fastShrinkOnLoad: task === 'pixels' });
+    if (task === 'pixels') await resized.raw().toBuffer();
+    else await writeFile(path.join(outDir, `${stem}-${task}.webp`), await resized.webp(WEBP).toBuffer());
+  } else if (task === 'derivatives') {
     const set = await makeDerivatives(input);
     await Promise.all(set.derivatives.map((d) => writeFile(path.join(outDir, `${stem}-${d.name}.webp`), d.data)));
     await writeFile(path.join(outDir, `${stem}.thumbhash`), set.placeholder);

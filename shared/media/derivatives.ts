@@ -33,7 +33,8 @@ export interface DerivativeSet {
   colour?: string;
 }
 
-const WEBP = { quality: 80, effort: 4 } as const;
+/** The encoder settings of every derivative (effort 4: see docs/decisions.md). */
+export const WEBP = { quality: 80, effort: 4 } as const;
 
 /**
  * Every derivative from one decode. The original is decoded once, upright, straight to the largest
