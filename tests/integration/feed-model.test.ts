@@ -21,11 +21,12 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Visibility } from '../../shared/domain/content';
 import { StreamTap, streamsClient } from '../support/stream-records';
+import { cloneTable as cloneStackTable } from '../support/tables';
 
 const endpoints = inject('endpoints');
 const RUNS = Number(process.env.FEED_MODEL_RUNS ?? 20);
@@ -71,24 +72,7 @@ beforeAll(async () => {
 });
 
 /** A fresh, empty copy of one of the stack's tables (keys, indexes, stream). */
-async function cloneTable(logicalId: string, suffix: string): Promise<string> {
-  const { Table: t } = await ddb.send(new DescribeTableCommand({ TableName: endpoints.tables[logicalId] }));
-  const name = `${t!.TableName}-${suffix}`;
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: t!.AttributeDefinitions,
-      KeySchema: t!.KeySchema,
-      ...(t!.GlobalSecondaryIndexes?.length
-        ? { GlobalSecondaryIndexes: t!.GlobalSecondaryIndexes.map((g) => ({ IndexName: g.IndexName, KeySchema: g.KeySchema, Projection: g.Projection })) }
-        : {}),
-      ...(t!.StreamSpecification?.StreamEnabled ? { StreamSpecification: t!.StreamSpecification } : {}),
-    }),
-  );
-  await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName: name });
-  return name;
-}
+const cloneTable = (logicalId: string, suffix: string) => cloneStackTable(ddb, endpoints.tables[logicalId]!, suffix);
 
 // ------------------------------------------------------------------------------------------------
 // The commands and the reference model
