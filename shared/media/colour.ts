@@ -65,7 +65,13 @@ export function nclxPlan(primaries: number, transfer: number): ColourPlan {
  * A malformed profile is unsupported, never an exception: the picture still processes.
  */
 export function iccPlan(icc: Uint8Array): ColourPlan {
-  const profile = readMatrixProfile(icc);
+  let profile: MatrixProfile | string;
+  try {
+    profile = readMatrixProfile(icc);
+  } catch (error) {
+    // Every read is bounds-checked; this is the net under it: a broken profile never fails the picture.
+    profile = `unreadable (${(error as Error).message})`;
+  }
   if (typeof profile === 'string') return { kind: 'unsupported', reason: `ICC profile not converted: ${profile}` };
   const matrix = multiply(invert(SRGB_D50), profile.colorants);
   const srgbCurves = profile.curves.every((curve) => [0.02, 0.2, 0.5, 0.8].every((v) => Math.abs(curve(v) - srgbToLinear(v)) < 0.002));
@@ -193,7 +199,8 @@ function description(tag: DataView | undefined): string | undefined {
   } else if (fourcc(tag, 0) === 'mluc' && tag.byteLength >= 28) {
     const length = tag.getUint32(20);
     const offset = tag.getUint32(24);
-    if (offset + length <= tag.byteLength) name = Buffer.from(bytes.subarray(offset, offset + length)).swap16().toString('utf16le');
+    const even = length & ~1;
+    if (offset + even <= tag.byteLength) name = Buffer.from(bytes.subarray(offset, offset + even)).swap16().toString('utf16le');
   }
   const clean = name?.replace(/[\u0000-\u001f]/g, '').trim().slice(0, 64);
   return clean || undefined;

@@ -37,6 +37,31 @@ async function tagged(profile: 'p3' | 'srgb' | 'cmyk'): Promise<Buffer> {
   return profile === 'cmyk' ? image.toColourspace('cmyk').jpeg().toBuffer() : image.png().toBuffer();
 }
 
+/**
+ * The profile with its description replaced by a v4 `mluc` tag (appended at the end, the tag
+ * table pointed at it); `lengthDelta` makes the stored text length lie by that many bytes.
+ */
+function mlucProfile(icc: Buffer, name: string, { lengthDelta = 0 } = {}): Buffer {
+  const text = Buffer.from(name, 'utf16le').swap16();
+  const tag = Buffer.alloc(28 + text.length);
+  tag.write('mluc', 0, 'latin1');
+  tag.writeUInt32BE(1, 8); // one record
+  tag.writeUInt32BE(12, 12); // of 12 bytes
+  tag.write('enUS', 16, 'latin1');
+  tag.writeUInt32BE(text.length + lengthDelta, 20);
+  tag.writeUInt32BE(28, 24);
+  text.copy(tag, 28);
+  const out = Buffer.concat([icc, tag]);
+  const count = out.readUInt32BE(128);
+  for (let t = 0; t < count; t++) {
+    if (out.toString('latin1', 132 + t * 12, 136 + t * 12) !== 'desc') continue;
+    out.writeUInt32BE(icc.length, 132 + t * 12 + 4);
+    out.writeUInt32BE(tag.length, 132 + t * 12 + 8);
+  }
+  out.writeUInt32BE(out.length, 0);
+  return out;
+}
+
 function differences(a: Uint8Array, b: Uint8Array): { max: number; mean: number } {
   let max = 0;
   let sum = 0;
@@ -116,6 +141,9 @@ describe('colour conversion to sRGB', () => {
     const farTag = Buffer.from(p3);
     farTag.writeUInt32BE(0x7fff_0000, 132 + 4); // the first tag's offset
     expect(iccPlan(farTag)).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('runs past the end') });
+    // A v4 description (mluc) whose UTF-16 text has an odd length.
+    expect(iccPlan(mlucProfile(p3, 'Display P3'))).toMatchObject({ kind: 'convert', conversion: { source: 'ICC profile "Display P3"' } });
+    expect(iccPlan(mlucProfile(p3, 'Display P3', { lengthDelta: -1 }))).toMatchObject({ kind: 'convert', conversion: { source: 'ICC profile "Display P"' } });
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(p3.length), (noise, at) => {
         const mangled = Buffer.from(p3);
