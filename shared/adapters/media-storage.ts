@@ -33,6 +33,8 @@ export class MediaStorage {
    * starts past the end is S3's 416; with `pastTheEnd: 'empty'` that is an empty buffer instead.
    */
   async readRange(key: string, offset: number, length: number, { pastTheEnd = 'throw' }: { pastTheEnd?: 'throw' | 'empty' } = {}): Promise<Buffer> {
+    // An empty range would be an invalid Range header, which S3 answers with the whole object.
+    if (!(Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length > 0)) throw new RangeError(`Not a byte range: ${length} bytes at ${offset}`);
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }));
       return Buffer.from(await out.Body!.transformToByteArray());

@@ -23,6 +23,9 @@ export interface RawExif {
   GPSAltitudeRef?: unknown;
 }
 
+/** Writers store an Exif item in one extent; more than this many is not read. */
+const MAX_EXIF_EXTENTS = 4;
+
 /** More EXIF than any camera writes (a JPEG's APP1 holds at most 64 KiB): a larger HEIF Exif item is not fetched. */
 export const HEIF_EXIF_MAX_BYTES = 1024 * 1024;
 
@@ -86,15 +89,22 @@ async function heifExifTiff(head: Buffer, readRange?: ReadRange): Promise<Buffer
   } catch {
     return undefined;
   }
-  if (!extents) return null;
+  // Writers store EXIF in one extent. A length of 0 ("to the end of the file") or a swarm of
+  // extents is not EXIF we read: it could only cost memory and requests.
+  if (!extents || extents.length > MAX_EXIF_EXTENTS || extents.some((e) => e.length <= 0)) return null;
   const total = extents.reduce((sum, e) => sum + e.length, 0);
   if (total < 12 || total > HEIF_EXIF_MAX_BYTES) return null;
-  const parts: Buffer[] = [];
-  for (const { offset, length } of extents) {
-    if (offset + length <= head.length) parts.push(head.subarray(offset, offset + length));
-    else if (readRange) parts.push(await readRange(offset, length));
-    else return null;
+  // One ranged GET at most: from the first extent's start to the last one's end.
+  const start = Math.min(...extents.map((e) => e.offset));
+  const end = Math.max(...extents.map((e) => e.offset + e.length));
+  let source = head;
+  let base = 0;
+  if (end > head.length) {
+    if (!readRange || end - start > HEIF_EXIF_MAX_BYTES) return null;
+    source = await readRange(start, end - start);
+    base = start;
   }
+  const parts = extents.map(({ offset, length }) => source.subarray(offset - base, offset - base + length));
   const item = Buffer.concat(parts);
   if (item.length !== total) return null;
   const tiffAt = 4 + item.readUInt32BE(0);

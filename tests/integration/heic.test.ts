@@ -96,6 +96,7 @@ describe('HEIC uploads', () => {
     expect(await storage.readRange(key, pointsAway.length + 4096, 64, { pastTheEnd: 'empty' })).toHaveLength(0);
     await expect(storage.readRange(key, pointsAway.length + 4096, 64)).rejects.toThrow();
     expect(await storage.readRange(key, pointsAway.length - 10, 64, { pastTheEnd: 'empty' })).toHaveLength(10);
+    await expect(storage.readRange(key, 100, 0)).rejects.toThrow('Not a byte range');
   });
 
   it('shows a HEIC upright by its own irot/imir, whatever its EXIF Orientation says', async () => {

@@ -215,6 +215,11 @@ describe('an iPhone-style HEIC and its JPEG twin', () => {
     fetched.length = 0;
     expect(await readExif(huge.subarray(0, HEAD_BYTES), readRange)).toBeUndefined();
     expect(fetched).toEqual([]);
+    // A zero length ("to the end of the file") is not fetched either.
+    const endless = Buffer.from(heic);
+    endless.writeUInt32BE(0, lengthAt);
+    expect(await readExif(endless.subarray(0, HEAD_BYTES), readRange)).toBeUndefined();
+    expect(fetched).toEqual([]);
     // A fetch that fails is not "no EXIF": the error reaches the function, which is retried.
     await expect(readExif(head, () => Promise.reject(new Error('S3 unavailable')))).rejects.toThrow('S3 unavailable');
   }, 60_000);
