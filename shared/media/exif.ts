@@ -79,15 +79,17 @@ export async function readExif(head: Buffer, readRange?: ReadRange): Promise<Raw
 }
 
 /**
- * The TIFF block of a HEIF's Exif item (after its 4-byte offset field), null when the file has no
- * EXIF or it is out of reach, undefined when the header cannot be read here (exifr then tries).
+ * The TIFF block of a HEIF's Exif item (after its 4-byte offset field), or null when the file has
+ * no EXIF, its header cannot be read, or the item is out of reach.
  */
-async function heifExifTiff(head: Buffer, readRange?: ReadRange): Promise<Buffer | null | undefined> {
+async function heifExifTiff(head: Buffer, readRange?: ReadRange): Promise<Buffer | null> {
   let extents: { offset: number; length: number }[] | undefined;
   try {
     extents = heifExifExtents(parseHeifMeta(head));
   } catch {
-    return undefined;
+    // Not a HEIF header we can read: no EXIF. (Not exifr's turn either: its HEIF reader loops
+    // forever on a box of size 0.)
+    return null;
   }
   // Writers store EXIF in one extent. A length of 0 ("to the end of the file") or a swarm of
   // extents is not EXIF we read: it could only cost memory and requests.
@@ -97,6 +99,7 @@ async function heifExifTiff(head: Buffer, readRange?: ReadRange): Promise<Buffer
   // One ranged GET at most: from the first extent's start to the last one's end.
   const start = Math.min(...extents.map((e) => e.offset));
   const end = Math.max(...extents.map((e) => e.offset + e.length));
+  if (!Number.isSafeInteger(end)) return null;
   let source = head;
   let base = 0;
   if (end > head.length) {

@@ -14,6 +14,9 @@ import { convertToSrgb, iccPlan, nclxPlan, type ColourPlan } from '#shared/media
  */
 export const MAX_HEIF_PIXELS = 50_000_000;
 
+/** Item extents, and property associations, read from one file at most: files have a handful. */
+const MAX_ENTRIES = 10_000;
+
 export class HeifFormatError extends Error {
   override name = 'HeifFormatError';
 }
@@ -94,6 +97,7 @@ export function parseHeifMeta(file: Uint8Array): HeifMeta {
     const parts = r.boxes(iprp.start, iprp.end);
     const ipco = parts.find((b) => b.type === 'ipco');
     const properties = ipco ? r.boxes(ipco.start, ipco.end) : [];
+    let associations = 0;
     for (const ipma of parts.filter((b) => b.type === 'ipma')) {
       const version = r.u8(ipma.start);
       const wide = (r.u32(ipma.start) & 1) === 1;
@@ -101,9 +105,13 @@ export function parseHeifMeta(file: Uint8Array): HeifMeta {
       const entries = r.u32(at);
       at += 4;
       for (let e = 0; e < entries; e++) {
+        r.within(at, version < 1 ? 3 : 5, ipma);
         const id = version < 1 ? r.u16(at) : r.u32(at);
         at += version < 1 ? 2 : 4;
         const count = r.u8(at++);
+        r.within(at, count * (wide ? 2 : 1), ipma);
+        associations += count;
+        if (associations > MAX_ENTRIES) throw new HeifFormatError(`more than ${MAX_ENTRIES} property associations`);
         for (let a = 0; a < count; a++) {
           const raw = wide ? r.u16(at) : r.u8(at);
           at += wide ? 2 : 1;
@@ -127,7 +135,10 @@ export function parseHeifMeta(file: Uint8Array): HeifMeta {
     const indexSize = version >= 1 ? sizes & 15 : 0;
     const count = version < 2 ? r.u16(at) : r.u32(at);
     at += version < 2 ? 2 : 4;
+    let allExtents = 0;
     for (let i = 0; i < count; i++) {
+      const header = (version < 2 ? 2 : 4) + (version >= 1 ? 2 : 0) + 2 + baseSize + 2;
+      r.within(at, header, iloc);
       const id = version < 2 ? r.u16(at) : r.u32(at);
       at += version < 2 ? 2 : 4;
       const method = version >= 1 ? r.u16(at) & 15 : 0;
@@ -137,10 +148,16 @@ export function parseHeifMeta(file: Uint8Array): HeifMeta {
       at += 2 + baseSize;
       const extentCount = r.u16(at);
       at += 2;
+      // Extents of zero-byte fields take no room in the box: the count itself is capped.
+      allExtents += extentCount;
+      if (allExtents > MAX_ENTRIES) throw new HeifFormatError(`more than ${MAX_ENTRIES} item extents`);
+      r.within(at, extentCount * (indexSize + offsetSize + lengthSize), iloc);
       const extents: { offset: number; length: number }[] = [];
       for (let e = 0; e < extentCount; e++) {
         at += indexSize;
-        extents.push({ offset: base + r.uint(at, offsetSize), length: r.uint(at + offsetSize, lengthSize) });
+        const offset = base + r.uint(at, offsetSize);
+        if (!Number.isSafeInteger(offset)) throw new HeifFormatError(`item ${id} has an extent offset past 2^53`);
+        extents.push({ offset, length: r.uint(at + offsetSize, lengthSize) });
         at += offsetSize + lengthSize;
       }
       // Method 1 (idat) and 2 (item offset), or data in another file, are not file positions.
@@ -155,7 +172,9 @@ export function parseHeifMeta(file: Uint8Array): HeifMeta {
     const id = (at: number) => (wide ? r.u32(at) : r.u16(at));
     const size = wide ? 4 : 2;
     for (const ref of r.boxes(iref.start + 4, iref.end)) {
+      r.within(ref.start, size + 2, ref);
       const count = r.u16(ref.start + size);
+      r.within(ref.start + size + 2, count * size, ref);
       const to = Array.from({ length: count }, (_, k) => id(ref.start + size + 2 + k * size));
       references.push({ type: ref.type, from: id(ref.start), to });
     }
@@ -407,6 +426,11 @@ class Reader {
     const value = this.view.getBigUint64(at);
     if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new HeifFormatError(`64-bit value at ${at} is too large`);
     return Number(value);
+  }
+
+  /** Throws unless `size` bytes from `at` lie inside the box: a count must not reach past its box. */
+  within(at: number, size: number, box: RawBox): void {
+    if (at + size > box.end) throw new HeifFormatError(`${box.type} box at ${box.offset} is shorter than its counts say`);
   }
 
   /** An unsigned integer of 0, 4 or 8 bytes, as `iloc` declares its field sizes. */

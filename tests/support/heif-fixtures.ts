@@ -285,32 +285,33 @@ export function gridDifference(a: Buffer, b: Buffer): number {
   return sum / a.length;
 }
 
-function latin1(text: string): Buffer {
+/** ISO-BMFF building blocks, big-endian, for crafting boxes in tests. */
+export function latin1(text: string): Buffer {
   return Buffer.from(text, 'latin1');
 }
 
-function u8(value: number): Buffer {
+export function u8(value: number): Buffer {
   return Buffer.from([value]);
 }
 
-function u16(value: number): Buffer {
+export function u16(value: number): Buffer {
   const b = Buffer.alloc(2);
   b.writeUInt16BE(value);
   return b;
 }
 
-function u32(value: number): Buffer {
+export function u32(value: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(value);
   return b;
 }
 
-function box(type: string, ...payload: Buffer[]): Buffer {
+export function box(type: string, ...payload: Buffer[]): Buffer {
   const body = Buffer.concat(payload);
   return Buffer.concat([u32(body.length + 8), latin1(type), body]);
 }
 
-function fullBox(type: string, version: number, flags: number, payload: Buffer[]): Buffer {
+export function fullBox(type: string, version: number, flags: number, payload: Buffer[]): Buffer {
   return box(type, u32((version << 24) | flags), ...payload);
 }
 

@@ -6,6 +6,7 @@
 import zlib from 'node:zlib';
 import sharp from 'sharp';
 import type { ImageKind } from '#shared/media/sniff';
+import * as iso from './heif-fixtures';
 
 export type DeclaredType = 'image/jpeg' | 'image/png' | 'image/webp' | 'image/heic' | 'image/heif';
 
@@ -510,6 +511,21 @@ export function heicGarbage(): Buffer {
   return Buffer.concat([u32be(ftyp.length + 4), ftyp, junk(4096, 0x4ea1c)]);
 }
 
+// HEIF headers whose counts reach past their boxes: a few kilobytes that once cost hundreds of
+// megabytes of objects to read, and a box of size 0 that once sent exifr into an endless loop.
+const heicHeader = (...children: Buffer[]) =>
+  Buffer.concat([iso.box('ftyp', latin1('heic'), u32be(0), latin1('mif1heic')), iso.fullBox('meta', 0, 0, [iso.fullBox('pitm', 0, 0, [iso.u16(1)]), ...children])]);
+
+/** iloc v1 with zero-byte fields: 2000 items of 65535 extents each, in 16 KB. */
+export const heicIlocAmplifier = (): Buffer =>
+  heicHeader(iso.fullBox('iloc', 1, 0, [iso.u8(0), iso.u8(0), iso.u16(2000), ...Array.from({ length: 2000 }, (_, i) => Buffer.concat([iso.u16(i + 1), iso.u16(0), iso.u16(0), iso.u16(65535)]))]));
+
+/** 1000 iref `cdsc` references claiming 65535 targets each, in 12 KB. */
+export const heicIrefAmplifier = (): Buffer => heicHeader(iso.fullBox('iref', 0, 0, Array.from({ length: 1000 }, () => iso.box('cdsc', iso.u16(1), iso.u16(65535)))));
+
+/** ftyp heic, then a box of size 0 ("to the end of the file") and junk. */
+export const heicEndlessBox = (): Buffer => Buffer.concat([iso.box('ftyp', latin1('heic'), u32be(0), latin1('mif1heic')), u32be(0), latin1('free'), junk(2048, 0x5eed)]);
+
 /** 1x100,000,000: exactly the 100 MP limit, but beyond libvips's 10,000,000-pixel side limit. */
 export const extremeAspectPng = (): Promise<Buffer> => zeroPng(1, 100_000_000, 1);
 
@@ -559,6 +575,9 @@ export async function hostileFiles(): Promise<HostileFile[]> {
     { name: '18b-webp-riff-too-small', description: 'WebP whose RIFF size is smaller than its chunk', declaredType: 'image/webp', data: await webpRiffSizeTooSmall(), sniffsAs: 'webp', expect: 'reject', reason: decode },
     { name: '19-heic-garbage', description: 'ftyp heic box + 4 KB of junk', declaredType: 'image/heic', data: heicGarbage(), sniffsAs: 'heif', expect: 'reject' },
     { name: '20a-png-1x100000000', description: '1x100,000,000 PNG (100 MP, absurd aspect)', declaredType: 'image/png', data: await extremeAspectPng(), sniffsAs: 'png', expect: 'reject', reason: decode },
+    { name: '19b-heic-iloc-amplifier', description: 'HEIF iloc: 131 M zero-byte extents in 16 KB', declaredType: 'image/heic', data: heicIlocAmplifier(), sniffsAs: 'heif', expect: 'reject', reason: decode },
+    { name: '19c-heic-iref-amplifier', description: 'HEIF iref: 65 M references in 12 KB', declaredType: 'image/heic', data: heicIrefAmplifier(), sniffsAs: 'heif', expect: 'reject', reason: decode },
+    { name: '19d-heic-endless-box', description: 'ftyp heic, then a box of size 0', declaredType: 'image/heic', data: heicEndlessBox(), sniffsAs: 'heif', expect: 'reject', reason: decode },
     { name: '20b-png-1x10000000', description: '1x10,000,000 PNG (10 MP, within every limit)', declaredType: 'image/png', data: await tallStripPng(), sniffsAs: 'png', expect: 'tolerate' },
   ];
   return files;

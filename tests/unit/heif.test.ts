@@ -8,10 +8,16 @@ import { RejectedMediaError } from '#shared/errors';
 import { openImage } from '#shared/media/decode';
 import { makeDerivatives } from '#shared/media/derivatives';
 import { exifSubset, readExif } from '#shared/media/exif';
-import { decodeHeif, heifColourPlan, heifExifExtents, heifHeaderSize, heifImageSize, MAX_HEIF_PIXELS, parseHeifMeta } from '#shared/media/heif';
+import { decodeHeif, HeifFormatError, heifColourPlan, heifExifExtents, heifHeaderSize, heifImageSize, MAX_HEIF_PIXELS, parseHeifMeta } from '#shared/media/heif';
 import { makeJpeg } from '../../scripts/lib/images';
 import {
+  box,
   corners,
+  fullBox,
+  latin1,
+  u16,
+  u32,
+  u8,
   ensureHeifTools,
   fingerprint,
   gridDifference,
@@ -91,6 +97,36 @@ describe('the HEIF header, read by hand', () => {
     const lying = Buffer.from(heic);
     lying.writeUInt32BE(0xfffffff0, lying.indexOf('iprp', 0, 'latin1') - 4);
     expect(heifHeaderSize(lying)).toBeUndefined();
+  });
+});
+
+describe('a HEIF header crafted to cost more than its size', () => {
+  // Each of these once turned a file of a few kilobytes into hundreds of megabytes of objects (or,
+  // for the last, an endless loop in exifr): the counts in a box must fit the box.
+  const ftyp = box('ftyp', latin1('heic'), u32(0), latin1('mif1'), latin1('heic'));
+  const heif = (...children: Buffer[]) => Buffer.concat([ftyp, fullBox('meta', 0, 0, [fullBox('pitm', 0, 0, [u16(1)]), ...children])]);
+  const cases: [string, Buffer][] = [
+    // iloc v1 with zero-byte offset/length fields: 2000 items of 65535 extents each, 8 bytes per item.
+    ['iloc extents of zero-byte fields', heif(fullBox('iloc', 1, 0, [u8(0), u8(0), u16(2000), ...Array.from({ length: 2000 }, (_, i) => Buffer.concat([u16(i + 1), u16(0), u16(0), u16(65535)]))]))],
+    // An iloc that lists more items than it holds.
+    ['iloc items past the box', heif(fullBox('iloc', 0, 0, [u8(0x44), u8(0), u16(60000)]))],
+    // 1000 cdsc references, each claiming 65535 targets.
+    ['iref counts past the box', heif(fullBox('iref', 0, 0, Array.from({ length: 1000 }, () => box('cdsc', u16(1), u16(65535)))))],
+    // ipma: one entry claiming 255 associations with none there, many times over.
+    ['ipma associations past the box', heif(box('iprp', box('ipco', box('free')), fullBox('ipma', 0, 0, [u32(50000), u16(1), u8(255)])))],
+    // An extent at base 2^53-1 + 16: no file position.
+    ['iloc offset past 2^53', heif(fullBox('iloc', 1, 0, [u8(0x44), u8(0x80), u16(1), u16(1), u16(0), u16(0), u32(0x1fffff), u32(0xffffffff), u16(1), u32(16), u32(100)]))],
+  ];
+
+  it.each(cases)('%s: a format error at once, a rejection with a reason, and no EXIF', async (_name, file) => {
+    expect(() => parseHeifMeta(file)).toThrow(HeifFormatError);
+    await expect(decodeHeif(file)).rejects.toBeInstanceOf(RejectedMediaError);
+    expect(await readExif(file, () => Promise.reject(new Error('nothing to fetch')))).toBeUndefined();
+  });
+
+  it('a box of size 0 ("to the end") right after ftyp: no EXIF, and no endless loop', async () => {
+    const file = Buffer.concat([ftyp, u32(0), latin1('free'), Buffer.alloc(64)]);
+    expect(await readExif(file)).toBeUndefined();
   });
 });
 
