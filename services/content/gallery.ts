@@ -1,5 +1,5 @@
 import { contentDeps } from '#shared/adapters/content-deps';
-import { galleryQuerySchema } from '#shared/domain/content';
+import { galleryCursorKeySchema, galleryQuerySchema } from '#shared/domain/content';
 import { userParamsSchema } from '#shared/domain/profile';
 import { contentView } from '#shared/domain/content-view';
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
@@ -20,7 +20,8 @@ export const handler = apiHandler(async ({ event, userId }) => {
   const index = galleryIndexFor(relationship);
   if (!index) return json(200, { items: [] });
   const scope = `${index}:${ownerId}`;
-  const page = await content.galleryPage(index, ownerId, limit, decodeCursor(scope, cursor));
+  const attribute = ({ ownerGallery: 'galleryOwner', friendsGallery: 'galleryFriends', publicGallery: 'galleryPublic' } as const)[index];
+  const page = await content.galleryPage(index, ownerId, limit, decodeCursor(scope, cursor, galleryCursorKeySchema(attribute, ownerId)));
   const visible = await access.many(userId, page.items.map((i) => i.contentId));
   return json(
     200,

@@ -84,6 +84,11 @@ export function createContentBatchSchema(maxBytes: number) {
 
 export const contentIdSchema = z.uuid();
 
+/** The key a gallery page ends at (the index's LastEvaluatedKey), for that owner's gallery only. */
+export function galleryCursorKeySchema(attribute: 'galleryOwner' | 'galleryFriends' | 'galleryPublic', ownerId: string) {
+  return z.strictObject({ contentId: contentIdSchema, createdAt: z.iso.datetime(), [attribute]: z.literal(ownerId) });
+}
+
 export const BULK_GET_MAX = 100;
 
 /** Path parameters of /content/{id}. */

@@ -16,7 +16,12 @@ export function encodeCursor(scope: string, key: Record<string, unknown>): strin
   return Buffer.from(JSON.stringify({ v: 1, scope, key })).toString('base64url');
 }
 
-export function decodeCursor(scope: string, cursor: string | undefined): Record<string, unknown> | undefined {
+/**
+ * The cursor's key, checked against the shape its endpoint writes (`keySchema`): a cursor is plain
+ * base64url JSON, so a caller can hand-make one for their own scope, and what reaches a query must
+ * be a key that query could have produced.
+ */
+export function decodeCursor<K extends Record<string, unknown>>(scope: string, cursor: string | undefined, keySchema: z.ZodType<K>): K | undefined {
   if (cursor === undefined) return undefined;
   let parsed: unknown;
   try {
@@ -25,8 +30,7 @@ export function decodeCursor(scope: string, cursor: string | undefined): Record<
     throw new BadRequestError('Invalid cursor: pass the cursor of the previous page unchanged.');
   }
   const result = cursorSchema.safeParse(parsed);
-  if (!result.success || result.data.scope !== scope) {
-    throw new BadRequestError('Invalid cursor: pass the cursor of the previous page unchanged.');
-  }
-  return result.data.key;
+  const key = result.success && result.data.scope === scope ? keySchema.safeParse(result.data.key) : undefined;
+  if (!key?.success) throw new BadRequestError('Invalid cursor: pass the cursor of the previous page unchanged.');
+  return key.data;
 }

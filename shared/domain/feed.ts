@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ContentItem } from '#shared/domain/content';
+import { contentIdSchema, type ContentItem } from '#shared/domain/content';
 
 // The precomputed feed (index) in one table, three kinds of partition:
 // - `user#{userId}`: entries of the user's own friends-only and private items and of their mutual
@@ -38,6 +38,14 @@ export const FEED_PAGE_MAX = 100;
 export const feedQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(FEED_PAGE_MAX).default(20),
   cursor: z.string().max(2048).optional(),
+});
+
+/** A feed cursor: the sort key (`{createdAt}#{contentId}`) the next page starts below. */
+export const feedCursorKeySchema = z.strictObject({
+  before: z.string().refine((key) => {
+    const at = key.indexOf('#');
+    return at > 0 && z.iso.datetime().safeParse(key.slice(0, at)).success && contentIdSchema.safeParse(key.slice(at + 1)).success;
+  }),
 });
 
 export function userFeedKey(userId: string): string {

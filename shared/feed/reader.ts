@@ -5,7 +5,7 @@ import type { FriendshipRepository } from '#shared/adapters/friendship-repositor
 import type { ContentItem } from '#shared/domain/content';
 import { inParallel } from '#shared/concurrency';
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
-import { inFeeds, mergeNewestFirst, sortKeyOf, timeOf, type FeedRef } from '#shared/domain/feed';
+import { feedCursorKeySchema, inFeeds, mergeNewestFirst, sortKeyOf, timeOf, type FeedRef } from '#shared/domain/feed';
 
 /** Rounds of fetching per page when many candidates turn out hidden; the page then ends early, with a cursor. */
 const MAX_ROUNDS = 6;
@@ -37,7 +37,7 @@ export class FeedReader {
 
   async page(viewerId: string, limit: number, cursor?: string): Promise<FeedPage> {
     const scope = `feed:${viewerId}`;
-    let before = decodeCursor(scope, cursor)?.before as string | undefined;
+    let before = decodeCursor(scope, cursor, feedCursorKeySchema)?.before;
     const shown: { sortKey: string; visible: Visible }[] = [];
     let more = true;
     for (let round = 0; round < MAX_ROUNDS && more && shown.length <= limit; round++) {

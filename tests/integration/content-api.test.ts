@@ -130,6 +130,12 @@ describe('gallery', () => {
     expect(foreign.status).toBe(400);
     const garbage = await api(endpoints, 'GET', `/users/${owner.userId}/content?cursor=not-a-cursor`, { token: owner.accessToken });
     expect(garbage.status).toBe(400);
+    // Hand-made for the caller's own gallery: a key the query could not have produced is a 400, not a 500.
+    const handMade = (key: unknown) => Buffer.from(JSON.stringify({ v: 1, scope: `ownerGallery:${owner.userId}`, key })).toString('base64url');
+    for (const key of [{}, { contentId: 1 }, { contentId: crypto.randomUUID(), createdAt: new Date().toISOString(), galleryOwner: stranger.userId }]) {
+      const res = await api(endpoints, 'GET', `/users/${owner.userId}/content?cursor=${handMade(key)}`, { token: owner.accessToken });
+      expect(res.status, JSON.stringify(key)).toBe(400);
+    }
   });
 });
 

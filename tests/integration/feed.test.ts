@@ -160,6 +160,11 @@ describe('GET /feed', () => {
     const first = await api(endpoints, 'GET', '/feed?limit=1', { token: me.accessToken });
     expect(first.body.cursor).toBeTruthy();
     expect((await api(endpoints, 'GET', `/feed?limit=1&cursor=${first.body.cursor}`, { token: stranger.accessToken })).status).toBe(400);
+    // Hand-made for the caller's own feed: a 400, not a 500.
+    for (const before of [5, '', 'x#y']) {
+      const handMade = Buffer.from(JSON.stringify({ v: 1, scope: `feed:${me.userId}`, key: { before } })).toString('base64url');
+      expect((await api(endpoints, 'GET', `/feed?cursor=${handMade}`, { token: me.accessToken })).status, JSON.stringify(before)).toBe(400);
+    }
     expect((await api(endpoints, 'GET', '/feed')).status).toBe(401);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { etagOf, patchContentSchema, versionFromIfMatch } from '#shared/domain/content-edit';
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
+import { galleryCursorKeySchema } from '#shared/domain/content';
+import { feedCursorKeySchema } from '#shared/domain/feed';
 import { BadRequestError } from '#shared/errors';
 
 describe('ETags', () => {
@@ -25,17 +27,36 @@ describe('patchContentSchema', () => {
 });
 
 describe('cursors', () => {
+  const owner = '7a1c3e52-5f0b-4c1e-9a55-1f2d3c4b5a69';
+  const contentId = '0b6f1d7e-2c4a-4e8b-8f3d-5a6b7c8d9e0f';
+  const gallery = galleryCursorKeySchema('galleryPublic', owner);
+  const key = { contentId, createdAt: '2026-01-01T10:00:00.000Z', galleryPublic: owner };
+  const forged = (k: unknown, scope = `publicGallery:${owner}`) => Buffer.from(JSON.stringify({ v: 1, scope, key: k })).toString('base64url');
+
   it('round-trip within their scope', () => {
-    const key = { contentId: 'c', createdAt: '2026-01-01', galleryPublic: 'o' };
-    expect(decodeCursor('publicGallery:o', encodeCursor('publicGallery:o', key))).toEqual(key);
+    expect(decodeCursor(`publicGallery:${owner}`, encodeCursor(`publicGallery:${owner}`, key), gallery)).toEqual(key);
+    const feedKey = { before: `2026-01-01T10:00:00.000Z#${contentId}` };
+    expect(decodeCursor('feed:u', encodeCursor('feed:u', feedKey), feedCursorKeySchema)).toEqual(feedKey);
   });
   it('are refused in another scope or when tampered with', () => {
-    const cursor = encodeCursor('publicGallery:o', { contentId: 'c' });
-    expect(() => decodeCursor('friendsGallery:o', cursor)).toThrow(BadRequestError);
-    expect(() => decodeCursor('publicGallery:o', 'garbage!')).toThrow(BadRequestError);
-    expect(() => decodeCursor('publicGallery:o', Buffer.from('{"v":1,"scope":"publicGallery:o","key":{"a":{"S":"x"}}}').toString('base64url'))).toThrow(BadRequestError);
+    const cursor = encodeCursor(`publicGallery:${owner}`, key);
+    expect(() => decodeCursor(`friendsGallery:${owner}`, cursor, gallery)).toThrow(BadRequestError);
+    expect(() => decodeCursor(`publicGallery:${owner}`, 'garbage!', gallery)).toThrow(BadRequestError);
+    expect(() => decodeCursor(`publicGallery:${owner}`, forged({ a: { S: 'x' } }), gallery)).toThrow(BadRequestError);
+  });
+  it.each([
+    ['an empty key', {}],
+    ['another owner', { ...key, galleryPublic: contentId }],
+    ['a number for an id', { ...key, contentId: 1 }],
+    ['an extra attribute', { ...key, galleryOwner: owner }],
+    ['a date that is not one', { ...key, createdAt: 'yesterday' }],
+  ])('refuse a hand-made gallery key: %s', (_name, k) => {
+    expect(() => decodeCursor(`publicGallery:${owner}`, forged(k), gallery)).toThrow(BadRequestError);
+  });
+  it.each([5, '', 'x#y', `2026-01-01T10:00:00.000Z#not-an-id`, `${contentId}#2026-01-01T10:00:00.000Z`])('refuse a hand-made feed key before=%j', (before) => {
+    expect(() => decodeCursor('feed:u', forged({ before }, 'feed:u'), feedCursorKeySchema)).toThrow(BadRequestError);
   });
   it('is absent when none is given', () => {
-    expect(decodeCursor('s', undefined)).toBeUndefined();
+    expect(decodeCursor('s', undefined, gallery)).toBeUndefined();
   });
 });
