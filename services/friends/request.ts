@@ -8,8 +8,9 @@ const friendships = new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE'));
 
 // POST /friends/{userId}: asks userId to be friends, or accepts when userId asked first. Repeating
 // it answers the same state. We do not check that userId exists in Cognito (no AdminGetUser on the
-// request path): a request to an unknown id just stays outgoing. A block either way is a 404, the
-// answer an unknown user would get if we did check, so a block is not revealed.
+// request path): a request to an unknown id just stays outgoing. A block either way is a 404; as
+// unknown ids are not a 404, that tells the caller they were blocked (a known gap, see
+// docs/decisions.md).
 export const handler = apiHandler(async ({ event, userId }) => {
   const { userId: other } = validate(otherUserParamsSchema, event.pathParameters);
   const standing = await friendships.change(userId, other, 'request');
