@@ -39,7 +39,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { startStack, type Endpoints } from '../infra/local/stack';
-import { api, postToS3, signUp, type Session } from '../scripts/lib/client';
+import { api, postToS3, signUp, useLocalDynamoDb, type Session } from '../scripts/lib/client';
 import { makeJpeg } from '../scripts/lib/images';
 import { derivedKey, originalKey, type ContentItem, type Visibility } from '../shared/domain/content';
 import { WINDOW_SORT_KEY, partitionToCheck, publicBucketOf, publicFeedKey, sortKeyOf, userFeedKey, type FeedEntry } from '../shared/domain/feed';
@@ -183,10 +183,7 @@ async function main(): Promise<void> {
     // The shared modules make their DynamoDB client at load, from the SDK's variables: point them
     // at this stack's DynamoDB Local, then load them (their logger quiet but for warnings).
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = e.dynamodb;
-    process.env.AWS_REGION = e.region;
-    process.env.AWS_ACCESS_KEY_ID = e.credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = e.credentials.secretAccessKey;
+    useLocalDynamoDb(e);
     const { dynamo } = await import('../shared/adapters/clients');
     const { FeedRepository } = await import('../shared/adapters/feed-repository');
     const { ContentRepository } = await import('../shared/adapters/content-repository');

@@ -8,7 +8,7 @@
 //           (the Feed table's stream keeps running the trimmer, which enforces the cap).
 // FEED_REBUILD_PARALLEL (8) sets how many reconciliations run at once.
 import path from 'node:path';
-import { readEndpoints } from './lib/client';
+import { readEndpoints, useLocalDynamoDb } from './lib/client';
 
 async function configure(): Promise<{ content: string; friendships: string; feed: string; where: string }> {
   const { CONTENT_TABLE, FRIENDSHIPS_TABLE, FEED_TABLE } = process.env;
@@ -16,11 +16,7 @@ async function configure(): Promise<{ content: string; friendships: string; feed
   if (CONTENT_TABLE || FRIENDSHIPS_TABLE || FEED_TABLE) throw new Error('Set all three of CONTENT_TABLE, FRIENDSHIPS_TABLE and FEED_TABLE, or none (to use the local backend).');
   const file = path.resolve(__dirname, '..', process.env.LOCAL_DATA_DIR ?? '.local', 'endpoints.json');
   const endpoints = await readEndpoints(file);
-  // The shared modules build their DynamoDB client from the SDK's environment variables.
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
-  process.env.AWS_REGION = endpoints.region;
-  process.env.AWS_ACCESS_KEY_ID = endpoints.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = endpoints.credentials.secretAccessKey;
+  useLocalDynamoDb(endpoints);
   const table = (id: string) => {
     const name = endpoints.tables[id];
     if (!name) throw new Error(`${file} names no ${id}: restart the backend with 'npm start'.`);

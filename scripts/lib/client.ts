@@ -11,6 +11,17 @@ import type { Endpoints } from '../../infra/local/stack';
 
 export type { Endpoints };
 
+/**
+ * Points the shared modules at the local stack's DynamoDB Local: they make their client when
+ * loaded, from the SDK's environment variables, so call this before importing them.
+ */
+export function useLocalDynamoDb(endpoints: Endpoints): void {
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
+  process.env.AWS_REGION = endpoints.region;
+  process.env.AWS_ACCESS_KEY_ID = endpoints.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = endpoints.credentials.secretAccessKey;
+}
+
 // Development runs on Node 20; the deployed functions run on nodejs22.x. The SDK's notice about
 // its future Node 22 requirement is known and would repeat in every execution environment.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -20,8 +20,7 @@ export const handler = apiHandler(async ({ event, userId }) => {
   const index = galleryIndexFor(relationship);
   if (!index) return json(200, { items: [] });
   const scope = `${index}:${ownerId}`;
-  const attribute = ({ ownerGallery: 'galleryOwner', friendsGallery: 'galleryFriends', publicGallery: 'galleryPublic' } as const)[index];
-  const page = await content.galleryPage(index, ownerId, limit, decodeCursor(scope, cursor, galleryCursorKeySchema(attribute, ownerId)));
+  const page = await content.galleryPage(index, ownerId, limit, decodeCursor(scope, cursor, galleryCursorKeySchema(index, ownerId)));
   const visible = await access.many(userId, page.items.map((i) => i.contentId));
   return json(
     200,

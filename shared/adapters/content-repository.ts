@@ -14,7 +14,7 @@ import { dynamo } from '#shared/adapters/clients';
 import { backoff } from '#shared/adapters/friendship-repository';
 import type { ContentItem, ContentStatus, Derivative, MediaMetadata } from '#shared/domain/content';
 import type { ContentPatch } from '#shared/domain/content-edit';
-import { galleryKeys } from '#shared/domain/visibility';
+import { GALLERY_INDEX_ATTRIBUTE, galleryKeys, type GalleryIndex } from '#shared/domain/visibility';
 
 /** Whether a conditional write happened, and the item's status as the write found it. */
 export interface WriteResult {
@@ -94,14 +94,14 @@ export class ContentRepository {
    * so the page is full without a FilterExpression (DynamoDB applies Limit before filtering).
    */
   async galleryPage(
-    index: 'ownerGallery' | 'friendsGallery' | 'publicGallery',
+    index: GalleryIndex,
     ownerId: string,
     limit: number,
     startKey?: Record<string, unknown>,
     /** Only items created at or before this time. */
     createdAtMost?: string,
   ) {
-    const attribute = { ownerGallery: 'galleryOwner', friendsGallery: 'galleryFriends', publicGallery: 'galleryPublic' }[index];
+    const attribute = GALLERY_INDEX_ATTRIBUTE[index];
     // One more than asked tells whether another page exists, so the last page carries no cursor
     // (rather than a cursor to an empty page).
     const out = await dynamo.send(

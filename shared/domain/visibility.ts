@@ -27,7 +27,7 @@ export function canView(relationship: Relationship, item: Pick<ContentItem, 'sta
 }
 
 /** Which gallery a viewer reads: the index that holds exactly what they may see. */
-export function galleryIndexFor(relationship: Relationship): 'ownerGallery' | 'friendsGallery' | 'publicGallery' | undefined {
+export function galleryIndexFor(relationship: Relationship): GalleryIndex | undefined {
   switch (relationship) {
     case 'self':
       return 'ownerGallery';
@@ -41,6 +41,15 @@ export function galleryIndexFor(relationship: Relationship): 'ownerGallery' | 'f
 }
 
 export const GALLERY_ATTRIBUTES = ['galleryOwner', 'galleryFriends', 'galleryPublic'] as const;
+
+export type GalleryIndex = 'ownerGallery' | 'friendsGallery' | 'publicGallery';
+
+/** The item attribute each gallery index is keyed on (its partition: the owner's id). */
+export const GALLERY_INDEX_ATTRIBUTE: Record<GalleryIndex, (typeof GALLERY_ATTRIBUTES)[number]> = {
+  ownerGallery: 'galleryOwner',
+  friendsGallery: 'galleryFriends',
+  publicGallery: 'galleryPublic',
+};
 
 /**
  * The sparse gallery index keys an item carries in a given state, mirroring canView: each index

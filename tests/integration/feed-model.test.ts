@@ -27,48 +27,19 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Visibility } from '../../shared/domain/content';
 import { StreamTap, streamsClient } from '../support/stream-records';
 import { cloneTable as cloneStackTable } from '../support/tables';
+import { loadFeedModules, type FeedModules } from '../support/feed-modules';
 
 const endpoints = inject('endpoints');
 const RUNS = Number(process.env.FEED_MODEL_RUNS ?? 20);
 const USERS = 3;
 
-// The shared modules build their clients from the SDK's environment variables: point them at the
-// stack's DynamoDB Local before loading them.
-process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
-process.env.AWS_REGION = endpoints.region;
-process.env.AWS_ACCESS_KEY_ID = endpoints.credentials.accessKeyId;
-process.env.AWS_SECRET_ACCESS_KEY = endpoints.credentials.secretAccessKey;
-process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-
 const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials: endpoints.credentials });
 const streams = streamsClient(endpoints.dynamodb, endpoints.region, endpoints.credentials);
 
-let mods: {
-  ContentRepository: typeof import('../../shared/adapters/content-repository').ContentRepository;
-  FriendshipRepository: typeof import('../../shared/adapters/friendship-repository').FriendshipRepository;
-  FeedRepository: typeof import('../../shared/adapters/feed-repository').FeedRepository;
-  ContentAccess: typeof import('../../shared/adapters/content-access').ContentAccess;
-  FeedBuilder: typeof import('../../shared/feed/builder').FeedBuilder;
-  FeedTrimmer: typeof import('../../shared/feed/trimmer').FeedTrimmer;
-  FeedReader: typeof import('../../shared/feed/reader').FeedReader;
-  rebuildFeeds: typeof import('../../shared/feed/rebuild').rebuildFeeds;
-  newPendingItem: typeof import('../../shared/domain/content').newPendingItem;
-  dynamo: typeof import('../../shared/adapters/clients').dynamo;
-};
+let mods: FeedModules;
 
 beforeAll(async () => {
-  mods = {
-    ...(await import('../../shared/adapters/content-repository')),
-    ...(await import('../../shared/adapters/friendship-repository')),
-    ...(await import('../../shared/adapters/feed-repository')),
-    ...(await import('../../shared/adapters/content-access')),
-    ...(await import('../../shared/feed/builder')),
-    ...(await import('../../shared/feed/trimmer')),
-    ...(await import('../../shared/feed/reader')),
-    ...(await import('../../shared/feed/rebuild')),
-    ...(await import('../../shared/domain/content')),
-    ...(await import('../../shared/adapters/clients')),
-  };
+  mods = await loadFeedModules(endpoints);
 });
 
 /** A fresh, empty copy of one of the stack's tables (keys, indexes, stream). */

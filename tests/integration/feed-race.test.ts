@@ -10,14 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadFeedModules, type FeedModules } from '../support/feed-modules';
 import { cloneTable } from '../support/tables';
 
 const endpoints = inject('endpoints');
-process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
-process.env.AWS_REGION = endpoints.region;
-process.env.AWS_ACCESS_KEY_ID = endpoints.credentials.accessKeyId;
-process.env.AWS_SECRET_ACCESS_KEY = endpoints.credentials.secretAccessKey;
-process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 
 const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials: endpoints.credentials });
 const tables: string[] = [];
@@ -26,22 +22,10 @@ afterAll(async () => {
   await Promise.all(tables.map((t) => ddb.send(new DeleteTableCommand({ TableName: t })).catch(() => undefined)));
 });
 
-let mods: {
-  ContentRepository: typeof import('../../shared/adapters/content-repository').ContentRepository;
-  FriendshipRepository: typeof import('../../shared/adapters/friendship-repository').FriendshipRepository;
-  FeedRepository: typeof import('../../shared/adapters/feed-repository').FeedRepository;
-  FeedBuilder: typeof import('../../shared/feed/builder').FeedBuilder;
-  newPendingItem: typeof import('../../shared/domain/content').newPendingItem;
-};
+let mods: FeedModules;
 
 beforeAll(async () => {
-  mods = {
-    ...(await import('../../shared/adapters/content-repository')),
-    ...(await import('../../shared/adapters/friendship-repository')),
-    ...(await import('../../shared/adapters/feed-repository')),
-    ...(await import('../../shared/feed/builder')),
-    ...(await import('../../shared/domain/content')),
-  };
+  mods = await loadFeedModules(endpoints);
 });
 
 describe('the feed builder under a race between an item and a friendship of its owner', () => {

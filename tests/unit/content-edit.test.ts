@@ -29,7 +29,7 @@ describe('patchContentSchema', () => {
 describe('cursors', () => {
   const owner = '7a1c3e52-5f0b-4c1e-9a55-1f2d3c4b5a69';
   const contentId = '0b6f1d7e-2c4a-4e8b-8f3d-5a6b7c8d9e0f';
-  const gallery = galleryCursorKeySchema('galleryPublic', owner);
+  const gallery = galleryCursorKeySchema('publicGallery', owner);
   const key = { contentId, createdAt: '2026-01-01T10:00:00.000Z', galleryPublic: owner };
   const forged = (k: unknown, scope = `publicGallery:${owner}`) => Buffer.from(JSON.stringify({ v: 1, scope, key: k })).toString('base64url');
 
