@@ -69,8 +69,8 @@ export interface StartDynamoDbLocalOptions {
 // Java
 
 /** Throws a one-line, actionable Error when `java` is missing or older than 17. */
-export function checkJava(): void {
-  const res = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 20_000 });
+export function checkJava(env: NodeJS.ProcessEnv = process.env): void {
+  const res = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 20_000, env });
   if (res.error || res.status !== 0) {
     const why = res.error && (res.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'java was not found on PATH' : `'java -version' failed`;
     throw new Error(`DynamoDB Local needs Java 17+ (${why}): ${JAVA_INSTALL_HINT}`);

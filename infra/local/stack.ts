@@ -195,10 +195,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       return value ? String(resolveIntrinsics(value, values, pseudo)).split(':').pop() : undefined;
     };
     // Asynchronous events still being handled (including retries), for GET /_local/async-idle.
+    // `completed` counts the events that ended (handled, or given up after their retries): a
+    // waiter sees from it that the stack is getting through a queue, however long.
     let inflight = 0;
+    let completed = 0;
     const idleWaiters: Array<() => void> = [];
     const asyncDone = () => {
       inflight--;
+      completed++;
       if (inflight === 0) idleWaiters.splice(0).forEach((w) => w());
     };
     const invokeAsync = (name: string, event: unknown) => {
@@ -333,14 +337,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         // tests and scripts wait on this instead of sleeping.
         'async-idle': async (url) => {
           const timeoutMs = Math.min(Number(url.searchParams.get('timeoutMs') ?? 30_000), 120_000);
-          if (inflight === 0) return { idle: true };
+          if (inflight === 0) return { idle: true, inflight, completed };
           let timer: NodeJS.Timeout | undefined;
           const idle = await Promise.race([
             new Promise<boolean>((resolve) => idleWaiters.push(() => resolve(true))),
             new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
           ]);
           clearTimeout(timer);
-          return { idle, inflight };
+          return { idle, inflight, completed };
         },
       },
     });

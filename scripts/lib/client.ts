@@ -106,20 +106,53 @@ export async function postToS3(ticket: UploadTicket, data: Uint8Array, contentTy
   return res.status;
 }
 
-/** Polls GET /content/{id} until the item leaves PENDING (or the deadline passes). */
-export async function waitForProcessed(endpoints: Endpoints, token: string, contentId: string, timeoutMs = 30_000): Promise<ApiResponse> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Local stack only: asynchronous events (S3 -> SNS -> function, with retries) in flight and ended so
+ * far, once nothing is in flight or after `timeoutMs`. Undefined where there is no local stack.
+ */
+export async function asyncActivity(endpoints: Endpoints, timeoutMs = 0): Promise<{ idle: boolean; inflight: number; completed: number } | undefined> {
+  const res = await fetch(`${endpoints.api}/_local/async-idle?timeoutMs=${timeoutMs}`).catch(() => undefined);
+  if (!res?.ok) return undefined;
+  return (await res.json()) as { idle: boolean; inflight: number; completed: number };
+}
+
+/**
+ * Polls GET /content/{id} until the item leaves PENDING. The wait scales with the work ahead of it:
+ * it gives up only after `stallMs` in which the local stack finished no asynchronous event (an
+ * upload queued behind others waits its turn); against AWS, after `stallMs` in all.
+ */
+export async function waitForProcessed(endpoints: Endpoints, token: string, contentId: string, stallMs = 30_000): Promise<ApiResponse> {
+  let deadline = Date.now() + stallMs;
+  let completed = (await asyncActivity(endpoints))?.completed;
   for (;;) {
     const res = await api(endpoints, 'GET', `/content/${contentId}`, { token });
     if (res.status === 200 && res.body.status !== 'PENDING') return res;
-    if (Date.now() > deadline) throw new Error(`content ${contentId} still ${res.body?.status ?? res.status} after ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const now = (await asyncActivity(endpoints))?.completed;
+      if (now === undefined || now === completed) {
+        throw new Error(`content ${contentId} still ${res.body?.status ?? res.status}: nothing finished processing in the last ${stallMs} ms`);
+      }
+      completed = now;
+      deadline = Date.now() + stallMs;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-/** Local stack only: waits until no asynchronous event (S3 -> SNS -> function) is in flight. */
-export async function waitForAsyncIdle(endpoints: Endpoints, timeoutMs = 30_000): Promise<void> {
-  const res = await fetch(`${endpoints.api}/_local/async-idle?timeoutMs=${timeoutMs}`);
-  const body = (await res.json()) as { idle: boolean; inflight?: number };
-  if (!body.idle) throw new Error(`asynchronous events still in flight after ${timeoutMs} ms: ${body.inflight}`);
+/**
+ * Local stack only: waits until no asynchronous event is in flight. The wait scales with the
+ * work: it fails only after `stallMs` in which no event ended, however many are queued (each
+ * function's own timeout bounds a single event).
+ */
+export async function waitForAsyncIdle(endpoints: Endpoints, stallMs = 30_000): Promise<void> {
+  let completed: number | undefined;
+  for (;;) {
+    const activity = await asyncActivity(endpoints, stallMs);
+    if (!activity) throw new Error(`no local stack at ${endpoints.api} to wait on`);
+    if (activity.idle) return;
+    if (activity.completed === completed) {
+      throw new Error(`asynchronous events still in flight: none of ${activity.inflight} ended in the last ${stallMs} ms`);
+    }
+    completed = activity.completed;
+  }
 }
