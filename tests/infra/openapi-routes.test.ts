@@ -2,7 +2,6 @@
 // of serverless.yml is documented, nothing else is, and the authorizer is where the document says.
 // A route added to a functions.yml without its registry entry fails here.
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
 import { loadServiceDefinition, type HttpApiEvent, type ServiceDefinition } from '../../infra/local/definition';
 import { apiRoutes, DEFAULT_UPLOAD_MAX_BYTES } from '#shared/http/api-spec';
 

@@ -4,7 +4,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiRoutes } from '#shared/http/api-spec';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string | string[] };

@@ -2,11 +2,11 @@
 // x visibility {public, friends, private} x operation {get, bulk get, gallery, patch, delete,
 // derivative URL}. Every cell must answer what the one visibility rule says, and no response a
 // viewer may not see leaks the item (its id, caption or file URLs).
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, type Session } from '../../scripts/lib/client';
 import { befriend, block, readyContent, request, signUp } from '../support/social';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 type Viewer = 'owner' | 'friend' | 'pending' | 'stranger' | 'blocked' | 'anonymous';
 type Visibility = 'public' | 'friends' | 'private';
 const VIEWERS: Viewer[] = ['owner', 'friend', 'pending', 'stranger', 'blocked', 'anonymous'];

@@ -2,7 +2,6 @@
 // identity source, the Lambda REQUEST authorizer, its result cache), with tokens forged with the
 // local identity provider's own signing key where the attack needs it.
 import path from 'node:path';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, signUp, type Session } from '../../scripts/lib/client';
 import {
   algNoneToken,
@@ -19,8 +18,9 @@ import {
   wrongIssuerAccessToken,
   type SigningKit,
 } from '../support/tokens';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 let user: Session;
 let kit: SigningKit;
 let publicJwk: Awaited<ReturnType<typeof loadIdentityProviderKey>>['publicJwk'];

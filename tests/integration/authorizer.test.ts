@@ -1,10 +1,10 @@
 // The HTTP API's Lambda authorizer against the local identity provider: real sign-up and sign-in
 // for the happy path, forged tokens (tests/support/tokens.ts) for every way in that must fail.
 // Forged tokens that need the pool's own key read it from `<dataDir>/signing-key.json`.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isNativeError } from 'node:util/types';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { createLocalJWKSet, createRemoteJWKSet, type JWK } from 'jose';
@@ -43,7 +43,7 @@ function authorizerEvent(authorization: string | undefined, opts: { identitySour
     accept: 'application/json',
     'content-length': '0',
     host: 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com',
-    'user-agent': 'vitest',
+    'user-agent': 'jest',
     'x-amzn-trace-id': 'Root=1-67a1b2c3-0123456789abcdef01234567',
     'x-forwarded-for': '203.0.113.10',
     'x-forwarded-port': '443',
@@ -66,7 +66,7 @@ function authorizerEvent(authorization: string | undefined, opts: { identitySour
       apiId: 'a1b2c3d4e5',
       domainName: 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com',
       domainPrefix: 'a1b2c3d4e5',
-      http: { method: 'GET', path: '/media', protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: 'vitest' },
+      http: { method: 'GET', path: '/media', protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: 'jest' },
       requestId: 'JKJaXmPLvHcESHA=',
       routeKey: 'GET /media',
       stage: '$default',
@@ -123,15 +123,15 @@ describe('Lambda authorizer (services/auth/authorizer.ts) with the local identit
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
-    vi.restoreAllMocks();
+    jest.restoreAllMocks();
   });
 
-  let infoLog: ReturnType<typeof vi.spyOn>;
-  let errorLog: ReturnType<typeof vi.spyOn>;
+  let infoLog: jest.SpiedFunction<typeof logger.info>;
+  let errorLog: jest.SpiedFunction<typeof logger.info>;
   beforeEach(() => {
-    vi.restoreAllMocks();
-    infoLog = vi.spyOn(logger, 'info').mockImplementation(() => undefined);
-    errorLog = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    jest.restoreAllMocks();
+    infoLog = jest.spyOn(logger, 'info').mockImplementation(() => undefined);
+    errorLog = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
   });
 
   it('authorizes a real access token and passes the user to the route', async () => {
@@ -254,7 +254,8 @@ describe('token verifier (shared/auth/verify-token.ts) with a local JWKS', () =>
       jwks: createRemoteJWKSet(new URL('http://127.0.0.1:1/us-east-1_Unit/.well-known/jwks.json'), { timeoutDuration: 2000 }),
     });
     const outcome = await reasonOf(down.verify(bearer(await validAccessToken(kit))));
-    expect(outcome).toBeInstanceOf(Error);
+    // An Error of Node's own realm (fetch's TypeError), which `instanceof Error` in a test sandbox cannot see.
+    expect(isNativeError(outcome), `an Error, not ${String(outcome)}`).toBe(true);
     expect(outcome).not.toBeInstanceOf(UnauthorizedError);
   });
 
@@ -269,12 +270,12 @@ describe('authorizer configuration', () => {
   it('fails at load time, naming the variable, when the environment is incomplete', async () => {
     const saved = { issuer: process.env.USER_POOL_ISSUER, client: process.env.USER_POOL_CLIENT_ID };
     try {
-      vi.resetModules();
+      jest.resetModules();
       delete process.env.USER_POOL_ISSUER;
       process.env.USER_POOL_CLIENT_ID = 'x';
       await expect(import('../../services/auth/authorizer')).rejects.toThrow('USER_POOL_ISSUER');
 
-      vi.resetModules();
+      jest.resetModules();
       process.env.USER_POOL_ISSUER = 'cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc';
       delete process.env.USER_POOL_CLIENT_ID;
       await expect(import('../../services/auth/authorizer')).rejects.toThrow('USER_POOL_CLIENT_ID');
@@ -283,7 +284,7 @@ describe('authorizer configuration', () => {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }
-      vi.resetModules();
+      jest.resetModules();
     }
   });
 });

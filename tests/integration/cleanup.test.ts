@@ -1,12 +1,12 @@
 // The Content stream drives the cleanup: when an item goes (deleted, or expired by TTL), its
 // original and derivatives go too, through the stream mapping and the contentCleanup function.
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
-import { expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForProcessed } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, eventually, listKeys } from '../support/aws';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 
 it('deletes the files of a removed item', async () => {
   const user = await signUp(endpoints);

@@ -1,13 +1,13 @@
 // The content API beyond single reads: visibility changes and unfriending applied on the very
 // next request, optimistic concurrency under 50 concurrent edits, gallery pagination, bulk
 // upload tickets and bulk reads, and the delete cascade.
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, postToS3, waitForProcessed, type Session } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, eventually, listKeys } from '../support/aws';
 import { befriend, readyContent, signUp, unfriend } from '../support/social';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 let owner: Session;
 let friend: Session;
 let stranger: Session;

@@ -1,12 +1,12 @@
 // Exact duplicates: the same bytes uploaded again by the same owner point at the existing item
 // (one copy of the original, no new derivatives); another owner's copy, or a re-upload after the
 // first is deleted, is a new original.
-import { expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForProcessed, type Session } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, eventually, listKeys } from '../support/aws';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 
 async function upload(session: Session, data: Buffer) {
   const created = await api(endpoints, 'POST', '/content', { token: session.accessToken, body: { contentType: 'image/jpeg', size: data.length, visibility: 'public' } });

@@ -2,12 +2,12 @@
 // after the item is READY, changes nothing and loses nothing.
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import sharp from 'sharp';
-import { expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForAsyncIdle, waitForProcessed } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, listKeys, s3EventMessage } from '../support/aws';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 const sns = new SNSClient({ endpoint: endpoints.sns, region: endpoints.region, credentials: endpoints.credentials });
 
 const s3Event = (key: string, size: number) => s3EventMessage(endpoints, key, size);

@@ -13,7 +13,6 @@ import {
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import { afterAll, describe, expect, it } from 'vitest';
 import {
   checkJava,
   ensureTables,

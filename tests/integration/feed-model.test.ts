@@ -17,7 +17,6 @@
 //    below (when every new entry is checked), and the public day partitions must hold exactly the
 //    public items.
 // A small cap (1-5) makes trimming and computing older pages on read part of nearly every run.
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -28,8 +27,9 @@ import type { Visibility } from '../../shared/domain/content';
 import { StreamTap, streamsClient } from '../support/stream-records';
 import { cloneTable as cloneStackTable } from '../support/tables';
 import { loadFeedModules, type FeedModules } from '../support/feed-modules';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 const RUNS = Number(process.env.FEED_MODEL_RUNS ?? 20);
 const USERS = 3;
 

@@ -9,11 +9,11 @@
 // correct that. Reading the state again after writing shows a new friend and starts over.
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadFeedModules, type FeedModules } from '../support/feed-modules';
 import { cloneTable } from '../support/tables';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 
 const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials: endpoints.credentials });
 const tables: string[] = [];

@@ -1,11 +1,11 @@
 // Friendships through the HTTP API of the real local stack: requests, accepting, listing, removing,
 // declining, blocking and unblocking, concurrent requests both ways, idempotency and bad input.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, signUp, type Session } from '../../scripts/lib/client';
 import { clients } from '../support/aws';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 const { dynamo } = clients(endpoints);
 
 const two = () => Promise.all([signUp(endpoints), signUp(endpoints)]);

@@ -3,15 +3,15 @@
 // corrupt HEIC is rejected with a reason and the pipeline keeps going. Fixtures are made with heif-enc (see tests/support/heif-fixtures.ts).
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForProcessed, type Session } from '../../scripts/lib/client';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { heifExifExtents, parseHeifMeta } from '#shared/media/heif';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, listKeys } from '../support/aws';
 import { corners, ensureHeifTools, IPHONE_EXIF, fingerprint, gridDifference, heicTwin, heifEncWithTrailingExif, quadrantHeic, UPRIGHT } from '../support/heif-fixtures';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 let owner: Session;
 
 

@@ -8,15 +8,17 @@ import { randomUUID } from 'node:crypto';
 import { DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForAsyncIdle, waitForProcessed, type Session } from '../../scripts/lib/client';
 import { clients, eventually, listKeys, s3EventMessage } from '../support/aws';
-import { goodJpeg, hostileFiles, type HostileFile } from '../support/hostile';
+import { goodJpeg, hostileFilesToLoad, type HostileFile } from '../support/hostile';
+import { stackEndpoints } from '../support/endpoints';
+import { softly } from '../support/soft';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 const sns = new SNSClient({ endpoint: endpoints.sns, region: endpoints.region, credentials: endpoints.credentials });
 const { s3 } = clients(endpoints);
-const files = await hostileFiles();
+const { files, load } = hostileFilesToLoad();
+beforeAll(load);
 let user: Session;
 
 /** One line of the closing table. */
@@ -107,50 +109,53 @@ describe('hostile uploads', () => {
     // look at S3 only once nothing is in flight.
     await waitForAsyncIdle(endpoints, 60_000);
 
-    for (const { f, id, res } of settled) {
-      const row: Row = { file: f.name, declared: f.declaredType, bytes: f.data.length, expect: f.expect, outcome: '', reason: '' };
-      rows.push(row);
-      if (res instanceof Error) {
-        row.outcome = 'STUCK';
-        row.reason = res.message;
-        expect.soft(res, `${f.name} never left PENDING`).toBeUndefined();
-        continue;
+    // Every file is checked, and the test then fails listing every file that went wrong.
+    await softly(async (soft) => {
+      for (const { f, id, res } of settled) {
+        const row: Row = { file: f.name, declared: f.declaredType, bytes: f.data.length, expect: f.expect, outcome: '', reason: '' };
+        rows.push(row);
+        if (res instanceof Error) {
+          row.outcome = 'STUCK';
+          row.reason = res.message;
+          soft(res, `${f.name} never left PENDING`).toBeUndefined();
+          continue;
+        }
+        // GET works, whatever happened to the file.
+        const view = await api(endpoints, 'GET', `/content/${id}`, { token: user.accessToken });
+        soft(view.status, `${f.name}: GET /content/{id}`).toBe(200);
+        row.outcome = view.body.status;
+        row.reason = view.body.reason ?? '';
+        const derived = await listKeys(s3, endpoints.bucket, `derived/${id}/`);
+        if (f.expect === 'reject' || view.body.status === 'REJECTED') {
+          soft(view.body.status, `${f.name}: status`).toBe('REJECTED');
+          soft(typeof view.body.reason === 'string' && view.body.reason.trim().length > 0, `${f.name}: a reason`).toBe(true);
+          if (f.reason) soft(view.body.reason, `${f.name}: reason`).toMatch(f.reason);
+          soft(view.body.urls, `${f.name}: no URLs`).toEqual({});
+          soft(derived, `${f.name}: derivatives in S3`).toEqual([]);
+        } else {
+          // Tolerated: a real picture despite its hostile part. Only re-encoded WebP is served.
+          soft(view.body.status, `${f.name}: status`).toBe('READY');
+          soft(derived.sort(), `${f.name}: derivatives`).toEqual([`derived/${id}/display.webp`, `derived/${id}/thumbnail.webp`]);
+          const thumb = await fetch(view.body.urls.thumbnail.url);
+          soft(thumb.status, `${f.name}: thumbnail GET`).toBe(200);
+          const bytes = Buffer.from(await thumb.arrayBuffer());
+          const meta = await sharp(bytes).metadata();
+          soft([meta.format, meta.exif], `${f.name}: thumbnail is WebP without EXIF`).toEqual(['webp', undefined]);
+          soft(bytes.includes(Buffer.from('PK\x03\x04', 'latin1')) || bytes.includes(Buffer.from('<script', 'latin1')), `${f.name}: payload in thumbnail`).toBe(false);
+          soft(view.body.metadata?.make ?? view.body.metadata?.model ?? view.body.metadata?.gps, `${f.name}: junk EXIF kept`).toBeUndefined();
+        }
       }
-      // GET works, whatever happened to the file.
-      const view = await api(endpoints, 'GET', `/content/${id}`, { token: user.accessToken });
-      expect.soft(view.status, `${f.name}: GET /content/{id}`).toBe(200);
-      row.outcome = view.body.status;
-      row.reason = view.body.reason ?? '';
-      const derived = await listKeys(s3, endpoints.bucket, `derived/${id}/`);
-      if (f.expect === 'reject' || view.body.status === 'REJECTED') {
-        expect.soft(view.body.status, `${f.name}: status`).toBe('REJECTED');
-        expect.soft(typeof view.body.reason === 'string' && view.body.reason.trim().length > 0, `${f.name}: a reason`).toBe(true);
-        if (f.reason) expect.soft(view.body.reason, `${f.name}: reason`).toMatch(f.reason);
-        expect.soft(view.body.urls, `${f.name}: no URLs`).toEqual({});
-        expect.soft(derived, `${f.name}: derivatives in S3`).toEqual([]);
-      } else {
-        // Tolerated: a real picture despite its hostile part. Only re-encoded WebP is served.
-        expect.soft(view.body.status, `${f.name}: status`).toBe('READY');
-        expect.soft(derived.sort(), `${f.name}: derivatives`).toEqual([`derived/${id}/display.webp`, `derived/${id}/thumbnail.webp`]);
-        const thumb = await fetch(view.body.urls.thumbnail.url);
-        expect.soft(thumb.status, `${f.name}: thumbnail GET`).toBe(200);
-        const bytes = Buffer.from(await thumb.arrayBuffer());
-        const meta = await sharp(bytes).metadata();
-        expect.soft([meta.format, meta.exif], `${f.name}: thumbnail is WebP without EXIF`).toEqual(['webp', undefined]);
-        expect.soft(bytes.includes(Buffer.from('PK\x03\x04', 'latin1')) || bytes.includes(Buffer.from('<script', 'latin1')), `${f.name}: payload in thumbnail`).toBe(false);
-        expect.soft(view.body.metadata?.make ?? view.body.metadata?.model ?? view.body.metadata?.gps, `${f.name}: junk EXIF kept`).toBeUndefined();
-      }
-    }
 
-    // Reads of many items at once and the owner's gallery work too (no 500 from a strange item).
-    const ids = uploads.map((u) => u.id);
-    const batch = await api(endpoints, 'GET', `/content?ids=${ids.join(',')}`, { token: user.accessToken });
-    expect.soft(batch.status, 'GET /content?ids=').toBe(200);
-    const gallery = await api(endpoints, 'GET', `/users/${user.userId}/content`, { token: user.accessToken });
-    expect.soft(gallery.status, 'GET /users/{id}/content').toBe(200);
+      // Reads of many items at once and the owner's gallery work too (no 500 from a strange item).
+      const ids = uploads.map((u) => u.id);
+      const batch = await api(endpoints, 'GET', `/content?ids=${ids.join(',')}`, { token: user.accessToken });
+      soft(batch.status, 'GET /content?ids=').toBe(200);
+      const gallery = await api(endpoints, 'GET', `/users/${user.userId}/content`, { token: user.accessToken });
+      soft(gallery.status, 'GET /users/{id}/content').toBe(200);
 
-    expect(newFailures(failuresBefore, await failureLines())).toEqual([]);
-    expect(rows.filter((r) => r.expect === 'reject' && r.outcome === 'REJECTED').length).toBeGreaterThanOrEqual(15);
+      expect(newFailures(failuresBefore, await failureLines())).toEqual([]);
+      expect(rows.filter((r) => r.expect === 'reject' && r.outcome === 'REJECTED').length).toBeGreaterThanOrEqual(15);
+    });
   }, 240_000);
 
   it('still makes a good JPEG READY after the whole suite', async () => {

@@ -1,5 +1,4 @@
 // The local identity provider, driven by the real AWS SDK Cognito client.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,7 +60,7 @@ describe('local identity provider', () => {
     // Everything the provider prints, to check that no secret is ever logged.
     consoleOutput = [];
     for (const method of ['log', 'info', 'warn', 'error'] as const) {
-      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
         consoleOutput.push(args.map(String).join(' '));
       });
     }
@@ -74,7 +73,7 @@ describe('local identity provider', () => {
   afterAll(async () => {
     client?.destroy();
     await idp?.close();
-    vi.restoreAllMocks();
+    jest.restoreAllMocks();
     if (quiet !== undefined) process.env.LOCAL_STACK_QUIET = quiet;
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });

@@ -2,43 +2,20 @@
 // through S3 -> SNS, which loads Users and Friendships and writes a report next to the file.
 // Importing the same file again, or the same event delivered twice, writes nothing.
 import { randomUUID } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { expect, inject, it } from 'vitest';
-import type { ImportReport } from '../../shared/imports/report';
 import { waitForAsyncIdle } from '../../scripts/lib/client';
-import { clients, eventually } from '../support/aws';
+import { clients } from '../support/aws';
+import { readReport, waitForReport } from '../support/imports';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 const { s3, dynamo } = clients(endpoints);
 const sns = new SNSClient({ endpoint: endpoints.sns, region: endpoints.region, credentials: endpoints.credentials });
 const T0 = '2024-01-01T00:00:00.000Z';
 const AVATAR_1 = '3f2b8c1e-9d4a-4e7b-8a6f-1c2d3e4f5a6b';
 const AVATAR_2 = '8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a';
-
-async function readReport(s3Client: S3Client, key: string): Promise<ImportReport | undefined> {
-  try {
-    const out = await s3Client.send(new GetObjectCommand({ Bucket: endpoints.bucket, Key: `${key}.report.json` }));
-    return JSON.parse(await out.Body!.transformToString()) as ImportReport;
-  } catch {
-    return undefined; // not written yet (or being rewritten)
-  }
-}
-
-/** Polls the report until the run started after `since` is COMPLETED (fails at once on FAILED). */
-async function waitForReport(key: string, since: number, timeoutMs = 60_000): Promise<ImportReport> {
-  return eventually(
-    `the import report of ${key}`,
-    async () => {
-      const report = await readReport(s3, key);
-      if (!report || Date.parse(report.startedAt) < since) return undefined;
-      if (report.status === 'FAILED') throw new Error(`import failed: ${report.error}`);
-      return report.status === 'COMPLETED' ? report : undefined;
-    },
-    timeoutMs,
-  );
-}
 
 it('imports users and friendships, reports malformed and blocked lines, and changes nothing the second time', async () => {
   const run = randomUUID().slice(0, 8);
@@ -85,7 +62,7 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
 
   const started = Date.now();
   await s3.send(new PutObjectCommand({ Bucket: endpoints.bucket, Key: key, Body: file, ContentType: 'application/x-ndjson' }));
-  const report = await waitForReport(key, started);
+  const report = await waitForReport(s3, endpoints.bucket, key, started, lines.length);
   expect(report).toMatchObject({
     source: `s3://${endpoints.bucket}/${key}`,
     status: 'COMPLETED',
@@ -177,7 +154,7 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
   const redelivered = Date.now();
   await Promise.all([1, 2].map(() => sns.send(new PublishCommand({ TopicArn: endpoints.topics.ImportsTopic, Message: event }))));
   await waitForAsyncIdle(endpoints, 60_000);
-  const replay = (await readReport(s3, key))!;
+  const replay = (await readReport(s3, endpoints.bucket, key))!;
   expect(Date.parse(replay.startedAt)).toBeGreaterThanOrEqual(redelivered);
   expect(replay).toMatchObject({ status: 'COMPLETED', users: { written: 0, unchanged: 4 }, friendships: { written: 0, unchanged: 2, skipped: 1, edgesWritten: 0 } });
   expect(await snapshot()).toEqual(first);
@@ -185,7 +162,7 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
   // The same file uploaded again: written 0, the tables exactly as they were.
   const again = Date.now();
   await s3.send(new PutObjectCommand({ Bucket: endpoints.bucket, Key: key, Body: file, ContentType: 'application/x-ndjson' }));
-  const second = await waitForReport(key, again);
+  const second = await waitForReport(s3, endpoints.bucket, key, again, lines.length);
   expect(second).toMatchObject({
     lines: 16,
     users: { written: 0, unchanged: 4 },

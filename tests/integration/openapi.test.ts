@@ -3,12 +3,12 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 // ajv and ajv-formats come with @seriousme/openapi-schema-validator (its own dependencies).
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, signUp, type Session } from '../../scripts/lib/client';
 import { apiInfo, apiRoutes } from '#shared/http/api-spec';
 import { buildOpenApiDocument, type OpenApiDocument } from '#shared/http/openapi';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 const DOC_URI = 'https://media-share.test/openapi.json';
 
 let served: OpenApiDocument;

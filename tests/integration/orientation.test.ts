@@ -2,12 +2,12 @@
 // the decoder, and from the metadata function's header read) and serves upright derivatives. The
 // picture is four coloured quarters stored so that orientation N shows red at the top left.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForProcessed, type Session } from '../../scripts/lib/client';
 import { clients } from '../support/aws';
 import { corners, quadrantJpeg, UPRIGHT } from '../support/heif-fixtures';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 let owner: Session;
 
 beforeAll(async () => {

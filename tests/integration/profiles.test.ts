@@ -2,12 +2,12 @@
 // avatar ownership check against real processed content) and GET /users/{id} with relationships
 // and blocks.
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForProcessed, type Session } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients } from '../support/aws';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 const { dynamo } = clients(endpoints);
 const PREFS = { newContent: true, friendRequests: false };
 

@@ -1,10 +1,10 @@
 // Bad uploads end REJECTED with a reason and no derivative, and the pipeline keeps going.
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForProcessed, type Session } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, listKeys } from '../support/aws';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 let user: Session;
 
 beforeAll(async () => {

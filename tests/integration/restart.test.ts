@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import sharp from 'sharp';
-import { afterAll, expect, it } from 'vitest';
 import { api, cognitoClient, postToS3, readEndpoints, signUp, waitForProcessed } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 

@@ -9,9 +9,9 @@ import {
   SetEndpointAttributesCommand,
   SNSClient,
 } from '@aws-sdk/client-sns';
-import { expect, inject, it } from 'vitest';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 const sns = new SNSClient({ endpoint: endpoints.sns, region: endpoints.region, credentials: endpoints.credentials });
 const app = `arn:aws:sns:${endpoints.region}:000000000000:app/GCM/media-share-test`;
 

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteItemCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureTables, startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb';
 import {
   checkpointFile,
@@ -336,7 +335,7 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
     for (const s of Object.values(saved.shards)) s.checkpoint = '999999999999999999999999'; // never issued
     writeFileSync(file, JSON.stringify(saved));
 
-    const warn = vi.spyOn(console, 'warn');
+    const warn = jest.spyOn(console, 'warn');
     try {
       const again: string[] = [];
       const m2 = await start(cfg, dir, async (e) => {

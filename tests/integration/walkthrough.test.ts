@@ -1,12 +1,12 @@
 // The walking skeleton end to end on the real local stack: Cognito sign-up, POST /content, a
 // multipart POST to S3, the thumbnail and metadata functions behind S3 -> SNS, GET /content/{id}.
 import sharp from 'sharp';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { api, postToS3, signUp, waitForProcessed, type Session } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, listKeys } from '../support/aws';
+import { stackEndpoints } from '../support/endpoints';
 
-const endpoints = inject('endpoints');
+const endpoints = stackEndpoints();
 let owner: Session;
 let stranger: Session;
 

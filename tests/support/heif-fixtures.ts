@@ -19,7 +19,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp, { type Sharp } from 'sharp';
-import { expect } from 'vitest';
 import { makeDerivatives } from '#shared/media/derivatives';
 import { parseHeifMeta } from '#shared/media/heif';
 

@@ -545,40 +545,55 @@ export function goodJpeg(seed: number, width = 640, height = 480): Promise<Buffe
 }
 
 /** The whole suite, in the issue's order. */
-export async function hostileFiles(): Promise<HostileFile[]> {
+function hostileCases(): HostileCase[] {
   const notImage = /not a supported image/i;
   const decode = /could not decode/i;
-  const files: HostileFile[] = [
-    { name: '01-zero-bytes', description: 'an empty file', declaredType: 'image/jpeg', declaredSize: 1, data: zeroBytes(), sniffsAs: undefined, expect: 'reject', reason: /empty|not a supported image/i },
-    { name: '02-text-as-jpeg', description: 'plain text declared image/jpeg', declaredType: 'image/jpeg', data: plainText(), sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '03-pdf', description: 'a one-page PDF', declaredType: 'image/jpeg', data: pdf(), sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '04-svg-script', description: 'an SVG with a script, declared image/png', declaredType: 'image/png', data: svgWithScript(), sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '05-gif', description: 'a GIF (not an accepted format)', declaredType: 'image/jpeg', data: await gif(), sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '06-animated-webp', description: 'an animated WebP, 3 frames', declaredType: 'image/webp', data: await animatedWebp(), sniffsAs: 'webp', expect: 'reject', reason: /animated/i },
-    { name: '07-tiff', description: 'a TIFF', declaredType: 'image/jpeg', data: await tiff(), sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '08-bmp', description: 'a BMP', declaredType: 'image/png', data: bmp(), sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '09-truncated-jpeg', description: 'the first half of a JPEG', declaredType: 'image/jpeg', data: await truncatedJpeg(), sniffsAs: 'jpeg', expect: 'reject', reason: decode },
-    { name: '10a-jpeg-corrupt-entropy', description: '4 KB of scan data overwritten mid-file (markers intact)', declaredType: 'image/jpeg', data: await corruptEntropyJpeg(), sniffsAs: 'jpeg', expect: 'tolerate' },
-    { name: '10b-jpeg-corrupt-scan-header', description: 'bytes right after SOS overwritten (bad component ids)', declaredType: 'image/jpeg', data: await corruptScanHeaderJpeg(), sniffsAs: 'jpeg', expect: 'reject', reason: decode },
-    { name: '11-jpeg-no-image', description: 'SOI + APP0 + APP1 only, no frame or scan', declaredType: 'image/jpeg', data: jpegWithoutImage(), sniffsAs: 'jpeg', expect: 'reject', reason: decode },
-    { name: '12-png-bomb', description: '20000x20000 zeros (400 MP) in ~50 KB', declaredType: 'image/png', data: await pngBomb(), sniffsAs: 'png', expect: 'reject', reason: /too large.*limit is 100 megapixels/i },
-    { name: '13-jpeg-claims-65500', description: '16x16 JPEG whose SOF claims 65500x65500', declaredType: 'image/jpeg', data: await jpegClaimingHuge(), sniffsAs: 'jpeg', expect: 'reject', reason: /too large/i },
-    { name: '14a-png-bad-crc', description: 'PNG with an IDAT byte changed, CRC kept', declaredType: 'image/png', data: await pngBadCrc(), sniffsAs: 'png', expect: 'reject', reason: decode },
-    { name: '14b-png-truncated-idat', description: 'PNG cut in the middle of IDAT', declaredType: 'image/png', data: await pngTruncatedIdat(), sniffsAs: 'png', expect: 'reject', reason: decode },
-    { name: '15a-jpeg-html-polyglot', description: 'JPEG header, then an HTML page with a script', declaredType: 'image/jpeg', data: jpegHtmlPolyglot(), sniffsAs: 'jpeg', expect: 'reject', reason: decode },
-    { name: '15b-gif-js-polyglot', description: 'a file that is both a GIF and JavaScript', declaredType: 'image/png', data: await gifJsPolyglot(), sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '15c-jpeg-zip-polyglot', description: 'a valid JPEG with a ZIP (script inside) appended', declaredType: 'image/jpeg', data: await jpegZipPolyglot(), sniffsAs: 'jpeg', expect: 'tolerate' },
-    { name: '16-huge-exif', description: 'tiny JPEG + ~64 KB APP1 of junk IFD entries', declaredType: 'image/jpeg', data: await hugeExifJpeg(), sniffsAs: 'jpeg', expect: 'tolerate' },
-    { name: '17a-exif-loops', description: 'JPEG + EXIF with IFD loops and offsets outside', declaredType: 'image/jpeg', data: await loopingExifJpeg(), sniffsAs: 'jpeg', expect: 'tolerate' },
-    { name: '17b-exif-ifd0-outside', description: 'JPEG + EXIF whose IFD0 offset is past the end', declaredType: 'image/jpeg', data: await outOfBoundsExifJpeg(), sniffsAs: 'jpeg', expect: 'tolerate' },
-    { name: '18a-webp-riff-too-large', description: 'WebP whose RIFF size claims ~2 GB', declaredType: 'image/webp', data: await webpRiffSizeTooLarge(), sniffsAs: 'webp', expect: 'reject', reason: decode },
-    { name: '18b-webp-riff-too-small', description: 'WebP whose RIFF size is smaller than its chunk', declaredType: 'image/webp', data: await webpRiffSizeTooSmall(), sniffsAs: 'webp', expect: 'reject', reason: decode },
-    { name: '19-heic-garbage', description: 'ftyp heic box + 4 KB of junk', declaredType: 'image/heic', data: heicGarbage(), sniffsAs: 'heif', expect: 'reject' },
-    { name: '20a-png-1x100000000', description: '1x100,000,000 PNG (100 MP, absurd aspect)', declaredType: 'image/png', data: await extremeAspectPng(), sniffsAs: 'png', expect: 'reject', reason: decode },
-    { name: '19b-heic-iloc-amplifier', description: 'HEIF iloc: 131 M zero-byte extents in 16 KB', declaredType: 'image/heic', data: heicIlocAmplifier(), sniffsAs: 'heif', expect: 'reject', reason: decode },
-    { name: '19c-heic-iref-amplifier', description: 'HEIF iref: 65 M references in 12 KB', declaredType: 'image/heic', data: heicIrefAmplifier(), sniffsAs: 'heif', expect: 'reject', reason: decode },
-    { name: '19d-heic-endless-box', description: 'ftyp heic, then a box of size 0', declaredType: 'image/heic', data: heicEndlessBox(), sniffsAs: 'heif', expect: 'reject', reason: decode },
-    { name: '20b-png-1x10000000', description: '1x10,000,000 PNG (10 MP, within every limit)', declaredType: 'image/png', data: await tallStripPng(), sniffsAs: 'png', expect: 'tolerate' },
+  return [
+    { name: '01-zero-bytes', description: 'an empty file', declaredType: 'image/jpeg', declaredSize: 1, make: zeroBytes, sniffsAs: undefined, expect: 'reject', reason: /empty|not a supported image/i },
+    { name: '02-text-as-jpeg', description: 'plain text declared image/jpeg', declaredType: 'image/jpeg', make: plainText, sniffsAs: undefined, expect: 'reject', reason: notImage },
+    { name: '03-pdf', description: 'a one-page PDF', declaredType: 'image/jpeg', make: pdf, sniffsAs: undefined, expect: 'reject', reason: notImage },
+    { name: '04-svg-script', description: 'an SVG with a script, declared image/png', declaredType: 'image/png', make: svgWithScript, sniffsAs: undefined, expect: 'reject', reason: notImage },
+    { name: '05-gif', description: 'a GIF (not an accepted format)', declaredType: 'image/jpeg', make: gif, sniffsAs: undefined, expect: 'reject', reason: notImage },
+    { name: '06-animated-webp', description: 'an animated WebP, 3 frames', declaredType: 'image/webp', make: animatedWebp, sniffsAs: 'webp', expect: 'reject', reason: /animated/i },
+    { name: '07-tiff', description: 'a TIFF', declaredType: 'image/jpeg', make: tiff, sniffsAs: undefined, expect: 'reject', reason: notImage },
+    { name: '08-bmp', description: 'a BMP', declaredType: 'image/png', make: bmp, sniffsAs: undefined, expect: 'reject', reason: notImage },
+    { name: '09-truncated-jpeg', description: 'the first half of a JPEG', declaredType: 'image/jpeg', make: truncatedJpeg, sniffsAs: 'jpeg', expect: 'reject', reason: decode },
+    { name: '10a-jpeg-corrupt-entropy', description: '4 KB of scan data overwritten mid-file (markers intact)', declaredType: 'image/jpeg', make: corruptEntropyJpeg, sniffsAs: 'jpeg', expect: 'tolerate' },
+    { name: '10b-jpeg-corrupt-scan-header', description: 'bytes right after SOS overwritten (bad component ids)', declaredType: 'image/jpeg', make: corruptScanHeaderJpeg, sniffsAs: 'jpeg', expect: 'reject', reason: decode },
+    { name: '11-jpeg-no-image', description: 'SOI + APP0 + APP1 only, no frame or scan', declaredType: 'image/jpeg', make: jpegWithoutImage, sniffsAs: 'jpeg', expect: 'reject', reason: decode },
+    { name: '12-png-bomb', description: '20000x20000 zeros (400 MP) in ~50 KB', declaredType: 'image/png', make: pngBomb, sniffsAs: 'png', expect: 'reject', reason: /too large.*limit is 100 megapixels/i },
+    { name: '13-jpeg-claims-65500', description: '16x16 JPEG whose SOF claims 65500x65500', declaredType: 'image/jpeg', make: jpegClaimingHuge, sniffsAs: 'jpeg', expect: 'reject', reason: /too large/i },
+    { name: '14a-png-bad-crc', description: 'PNG with an IDAT byte changed, CRC kept', declaredType: 'image/png', make: pngBadCrc, sniffsAs: 'png', expect: 'reject', reason: decode },
+    { name: '14b-png-truncated-idat', description: 'PNG cut in the middle of IDAT', declaredType: 'image/png', make: pngTruncatedIdat, sniffsAs: 'png', expect: 'reject', reason: decode },
+    { name: '15a-jpeg-html-polyglot', description: 'JPEG header, then an HTML page with a script', declaredType: 'image/jpeg', make: jpegHtmlPolyglot, sniffsAs: 'jpeg', expect: 'reject', reason: decode },
+    { name: '15b-gif-js-polyglot', description: 'a file that is both a GIF and JavaScript', declaredType: 'image/png', make: gifJsPolyglot, sniffsAs: undefined, expect: 'reject', reason: notImage },
+    { name: '15c-jpeg-zip-polyglot', description: 'a valid JPEG with a ZIP (script inside) appended', declaredType: 'image/jpeg', make: jpegZipPolyglot, sniffsAs: 'jpeg', expect: 'tolerate' },
+    { name: '16-huge-exif', description: 'tiny JPEG + ~64 KB APP1 of junk IFD entries', declaredType: 'image/jpeg', make: hugeExifJpeg, sniffsAs: 'jpeg', expect: 'tolerate' },
+    { name: '17a-exif-loops', description: 'JPEG + EXIF with IFD loops and offsets outside', declaredType: 'image/jpeg', make: loopingExifJpeg, sniffsAs: 'jpeg', expect: 'tolerate' },
+    { name: '17b-exif-ifd0-outside', description: 'JPEG + EXIF whose IFD0 offset is past the end', declaredType: 'image/jpeg', make: outOfBoundsExifJpeg, sniffsAs: 'jpeg', expect: 'tolerate' },
+    { name: '18a-webp-riff-too-large', description: 'WebP whose RIFF size claims ~2 GB', declaredType: 'image/webp', make: webpRiffSizeTooLarge, sniffsAs: 'webp', expect: 'reject', reason: decode },
+    { name: '18b-webp-riff-too-small', description: 'WebP whose RIFF size is smaller than its chunk', declaredType: 'image/webp', make: webpRiffSizeTooSmall, sniffsAs: 'webp', expect: 'reject', reason: decode },
+    { name: '19-heic-garbage', description: 'ftyp heic box + 4 KB of junk', declaredType: 'image/heic', make: heicGarbage, sniffsAs: 'heif', expect: 'reject' },
+    { name: '20a-png-1x100000000', description: '1x100,000,000 PNG (100 MP, absurd aspect)', declaredType: 'image/png', make: extremeAspectPng, sniffsAs: 'png', expect: 'reject', reason: decode },
+    { name: '19b-heic-iloc-amplifier', description: 'HEIF iloc: 131 M zero-byte extents in 16 KB', declaredType: 'image/heic', make: heicIlocAmplifier, sniffsAs: 'heif', expect: 'reject', reason: decode },
+    { name: '19c-heic-iref-amplifier', description: 'HEIF iref: 65 M references in 12 KB', declaredType: 'image/heic', make: heicIrefAmplifier, sniffsAs: 'heif', expect: 'reject', reason: decode },
+    { name: '19d-heic-endless-box', description: 'ftyp heic, then a box of size 0', declaredType: 'image/heic', make: heicEndlessBox, sniffsAs: 'heif', expect: 'reject', reason: decode },
+    { name: '20b-png-1x10000000', description: '1x10,000,000 PNG (10 MP, within every limit)', declaredType: 'image/png', make: tallStripPng, sniffsAs: 'png', expect: 'tolerate' },
   ];
-  return files;
+}
+
+/** A case of the suite: its bytes come from `make`. */
+type HostileCase = Omit<HostileFile, 'data'> & { make: () => Buffer | Promise<Buffer> };
+
+/**
+ * Every hostile file at once, its bytes (empty until then) filled in place by `load()`: a test
+ * file lists its cases (it.each) before anything async can run, and loads them in a beforeAll.
+ */
+export function hostileFilesToLoad(): { files: HostileFile[]; load: () => Promise<void> } {
+  const cases = hostileCases();
+  const files: HostileFile[] = cases.map(({ make: _make, ...file }) => ({ ...file, data: Buffer.alloc(0) }));
+  const load = async () => {
+    for (const [index, { make }] of cases.entries()) files[index]!.data = await make();
+  };
+  return { files, load };
 }

@@ -1,5 +1,4 @@
 // Helpers for tests that need users in given relationships and READY content.
-import { expect } from 'vitest';
 import { api, postToS3, signUp, waitForProcessed, type Endpoints, type Session } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 

@@ -1,18 +1,14 @@
-// Vitest global setup of the integration project: the real local stack, started once on free
-// ports with its own data directory, shared by the test files through `inject('endpoints')`.
-import { mkdtemp, rm } from 'node:fs/promises';
+// Jest global setup of the integration project: the real local stack, started once on free
+// ports with its own data directory, shared by the test files through the environment
+// (tests/support/endpoints.ts). tests/support/stack-teardown.ts stops it.
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { TestProject } from 'vitest/node';
-import { startStack, type Endpoints } from '../../infra/local/stack';
+import { startStack } from '../../infra/local/stack';
+import { ENDPOINTS_VARIABLE } from './endpoints';
+import { RUNNING_STACK, type RunningStack } from './stack-handle';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    endpoints: Endpoints;
-  }
-}
-
-export default async function setup(project: TestProject) {
+export default async function setup(): Promise<void> {
   process.env.LOCAL_STACK_QUIET ??= '1';
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'media-share-it-'));
   const stack = await startStack({
@@ -21,9 +17,7 @@ export default async function setup(project: TestProject) {
     ports: { api: 0, dynamodb: 0, s3: 0, sns: 0, cognito: 0 },
     asyncRetryDelaysMs: [200, 400],
   });
-  project.provide('endpoints', stack.endpoints);
-  return async () => {
-    await stack.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
+  // Test processes start after the global setup, so they inherit this variable.
+  process.env[ENDPOINTS_VARIABLE] = JSON.stringify(stack.endpoints);
+  (globalThis as Record<symbol, RunningStack>)[RUNNING_STACK] = { stack, dataDir };
 }

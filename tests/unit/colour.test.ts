@@ -3,7 +3,6 @@
 // same picture's raw pixels converted here must come out the same.
 import fc from 'fast-check';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
 import { convertToSrgb, iccPlan, nclxPlan, type ColourPlan, type Matrix3 } from '#shared/media/colour';
 
 /** Display P3 (D65) to sRGB in linear light, from the two sets of primaries. */

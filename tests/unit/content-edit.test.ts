@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import { etagOf, patchContentSchema, versionFromIfMatch } from '#shared/domain/content-edit';
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
 import { galleryCursorKeySchema } from '#shared/domain/content';

@@ -1,4 +1,3 @@
-import { describe, expect, it, vi } from 'vitest';
 import { type ContentItem, newPendingItem } from '#shared/domain/content';
 import { ownerView } from '#shared/domain/content-view';
 
@@ -6,7 +5,7 @@ const ID = '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
 const base = newPendingItem({ contentId: ID, ownerId: 'user-1', caption: 'Beach', visibility: 'public', contentType: 'image/jpeg', size: 2048, now: new Date('2024-06-01T12:00:00Z') });
 const thumb = { key: `derived/${ID}/thumb.webp`, contentType: 'image/webp', width: 320, height: 240, bytes: 9_000 };
 const ready: ContentItem = { ...base, status: 'READY', version: 3, derivatives: { thumb } };
-const sign = vi.fn(async (key: string) => `signed:${key}`);
+const sign = jest.fn(async (key: string) => `signed:${key}`);
 
 describe('ownerView', () => {
   it('gives a READY item a signed URL with dimensions for each derivative', async () => {
@@ -25,7 +24,7 @@ describe('ownerView', () => {
   });
 
   it('gives a PENDING item no URLs and signs nothing', async () => {
-    const signNothing = vi.fn(async (key: string) => key);
+    const signNothing = jest.fn(async (key: string) => key);
     const view = await ownerView(base, signNothing);
     expect(view.urls).toEqual({});
     expect(signNothing).not.toHaveBeenCalled();

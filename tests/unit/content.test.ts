@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   CAPTION_MAX,
   PENDING_TTL_SECONDS,

@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import { LOCAL_ACCOUNT_ID, type LocalValues, pseudoParameters, resolveIntrinsics } from '../../infra/local/definition';
 
 const refs: Record<string, string> = { MediaBucket: 'media-local', UploadsTopic: 'arn:aws:sns:us-east-1:000000000000:uploads' };

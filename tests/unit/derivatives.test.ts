@@ -1,6 +1,5 @@
 import sharp from 'sharp';
 import { thumbHashToApproximateAspectRatio } from 'thumbhash';
-import { describe, expect, it } from 'vitest';
 import { RejectedMediaError } from '#shared/errors';
 import { MAX_INPUT_PIXELS } from '#shared/media/decode';
 import { DEFAULT_SPECS, makeDerivatives, makeOne, type DerivativeSet } from '#shared/media/derivatives';

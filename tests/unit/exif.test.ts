@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import { exifSubset, readExif, takenAt } from '#shared/media/exif';
 import { png, solid } from './helpers/images';
 

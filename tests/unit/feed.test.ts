@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import type { ContentItem } from '../../shared/domain/content';
 import {
   entryTargets,

@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { relationshipOf } from '#shared/adapters/friendship-repository';
 import {
   friendLists,

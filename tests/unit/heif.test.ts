@@ -3,7 +3,6 @@
 // iPhone-style HEIC giving what its JPEG twin gives. Fixtures are made here with heif-enc
 // (tests/support/heif-fixtures.ts explains what heif-enc does and how the files are laid out).
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { RejectedMediaError } from '#shared/errors';
 import { openImage } from '#shared/media/decode';
 import { makeDerivatives } from '#shared/media/derivatives';
@@ -186,7 +185,7 @@ describe('decoding HEIC into the derivative pipeline', () => {
   it('rejects corrupt HEIC files with a reason (never a crash, a hang or libheif noise in the log) and decodes good ones after them', async () => {
     const heic = await quadrantHeic(6);
     const metaEnd = mdatStart(heic);
-    const log = vi.spyOn(console, 'log');
+    const log = jest.spyOn(console, 'log');
     try {
       const mustReject: [string, Buffer][] = [
         ['ftyp heic followed by junk', Buffer.concat([heic.subarray(0, 24), Buffer.alloc(4096, 0x5a)])],

@@ -4,7 +4,6 @@
 import vm from 'node:vm';
 import type { SNSEvent } from 'aws-lambda';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
 import type { ContentItem } from '#shared/domain/content';
 import { RejectedMediaError } from '#shared/errors';
 import { MAX_INPUT_PIXELS } from '#shared/media/decode';
@@ -15,7 +14,7 @@ import { decideUpload } from '#shared/media/upload-check';
 import { uploadedObjects } from '#shared/media/upload-event';
 import {
   goodJpeg,
-  hostileFiles,
+  hostileFilesToLoad,
   jpegDeclaredSize,
   jpegScan,
   jpegSegments,
@@ -29,7 +28,8 @@ import {
   type HostileFile,
 } from '../support/hostile';
 
-const files = await hostileFiles();
+const { files, load } = hostileFilesToLoad();
+beforeAll(load);
 const byName = new Map(files.map((f) => [f.name, f]));
 const file = (prefix: string): Buffer => {
   const found = files.find((f) => f.name.startsWith(prefix));

@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import { LastLineIndex } from '#shared/imports/last-line-index';
 
 describe('LastLineIndex', () => {

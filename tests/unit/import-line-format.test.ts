@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import { MAX_LINE_BYTES, MAX_REASON_LENGTH, parseLine } from '#shared/imports/line-format';
 
 const AVATAR = '3f2b8c1e-9d4a-4e7b-8a6f-1c2d3e4f5a6b';

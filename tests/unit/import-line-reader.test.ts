@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
 import { LineLengthLimiter, readLines, type SourceLine } from '#shared/imports/line-reader';
 
 /** A stream that delivers `text` in chunks of `size` bytes (to cut lines, CRLFs and characters apart). */

@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import type { FriendshipEdge } from '#shared/domain/friendship';
 import type { FriendshipLine } from '#shared/imports/line-format';
 import { pairKey, planFriendship, planUser, sameEdge, userPatch } from '#shared/imports/plan';

@@ -1,11 +1,6 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { describe, expect, it, vi } from 'vitest';
 import { reportKey, S3ImportFiles } from '#shared/imports/s3-import-files';
-
-vi.hoisted(() => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-});
 
 const SOURCE = { bucket: 'media', key: 'imports/a.jsonl' };
 

@@ -1,12 +1,6 @@
 import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it, vi } from 'vitest';
 import { DynamoImportStore } from '#shared/imports/dynamo-import-store';
 import { edgeKey } from '#shared/imports/plan';
-
-// Development runs on Node 20: the SDK's notice about its future Node 22 requirement is known.
-vi.hoisted(() => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-});
 
 type Item = Record<string, unknown>;
 

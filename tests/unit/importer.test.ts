@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
 import type { FriendshipEdge } from '#shared/domain/friendship';
 import { importFile, isImportKey, type ImportFiles, type ImportSource, type ImportStore } from '#shared/imports/importer';
 import { edgeKey } from '#shared/imports/plan';

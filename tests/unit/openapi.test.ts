@@ -6,7 +6,6 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CAPTION_MAX, contentIdSchema, createContentSchema, UPLOAD_CONTENT_TYPES, VISIBILITIES } from '#shared/domain/content';
 import { apiInfo, apiRoutes, DEFAULT_UPLOAD_MAX_BYTES } from '#shared/http/api-spec';

@@ -3,7 +3,6 @@
 // stored so that orientation N shows red at the top left, green top right, blue bottom left and
 // yellow bottom right: a wrong rotation or a missing flip moves a colour.
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
 import { openImage } from '#shared/media/decode';
 import { makeDerivatives } from '#shared/media/derivatives';
 import { makeJpeg } from '../../scripts/lib/images';

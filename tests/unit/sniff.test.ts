@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import { sniffImageKind } from '#shared/media/sniff';
 import { ftyp, jpeg, png, webp } from './helpers/images';
 

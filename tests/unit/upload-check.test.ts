@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import { type ContentItem, newPendingItem, originalKey } from '#shared/domain/content';
 import { decideUpload } from '#shared/media/upload-check';
 

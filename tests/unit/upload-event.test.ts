@@ -1,5 +1,4 @@
 import type { S3EventRecord, SNSEvent, SNSEventRecord } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
 import { uploadedObjects } from '#shared/media/upload-event';
 
 const BUCKET = 'media-bucket';

@@ -1,6 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { uploadPolicy } from '#shared/domain/upload-policy';
 
 const NOW = new Date('2024-06-01T12:00:00.000Z');
@@ -18,15 +17,14 @@ let policy: { expiration: string; conditions: Condition[] };
 
 beforeEach(async () => {
   // Only Date is faked: the SDK's own timers and promises run as usual, without any network.
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
+  jest.useFakeTimers({ now: NOW, doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
   const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
   ({ fields } = await createPresignedPost(client, uploadPolicy(input)));
   policy = JSON.parse(Buffer.from(fields.Policy!, 'base64').toString('utf8'));
 });
 
 afterEach(() => {
-  vi.useRealTimers();
+  jest.useRealTimers();
 });
 
 const equality = (name: string) => policy.conditions.filter((c) => !Array.isArray(c) && name in c);

@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import type { ContentStatus, Visibility } from '#shared/domain/content';
 import { canView, galleryIndexFor, galleryKeys, type Relationship } from '#shared/domain/visibility';
 
