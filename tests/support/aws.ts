@@ -17,13 +17,23 @@ export async function listKeys(s3: S3Client, bucket: string, prefix: string): Pr
   return (out.Contents ?? []).map((o) => o.Key!);
 }
 
-/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. With
+ * `progress`, the wait scales with the work: whenever the deadline passes and `progress()` gives
+ * another value than at the last deadline (work is still being done), it starts again.
+ */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000, progress?: () => Promise<unknown>): Promise<T> {
+  let deadline = Date.now() + timeoutMs;
+  let seen = progress ? JSON.stringify(await progress()) : undefined;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const now = progress ? JSON.stringify(await progress()) : undefined;
+      if (now === seen) throw new Error(`timed out after ${timeoutMs} ms${progress ? ' without progress' : ''} waiting for ${what}`);
+      seen = now;
+      deadline = Date.now() + timeoutMs;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -20,8 +20,12 @@ export async function readReport(s3: S3Client, bucket: string, key: string): Pro
   }
 }
 
-/** Polls the report of `key` until the run started after `since` is COMPLETED (fails at once on FAILED). */
-export async function waitForReport(s3: S3Client, bucket: string, key: string, since: number, lines: number): Promise<ImportReport> {
+/**
+ * Polls the report of `key` until the run started after `since` is COMPLETED (fails at once on
+ * FAILED). `progress` (what the import has written so far, say) lets the wait go on past its
+ * budget while it changes.
+ */
+export async function waitForReport(s3: S3Client, bucket: string, key: string, since: number, lines: number, progress?: () => Promise<unknown>): Promise<ImportReport> {
   return eventually(
     `the import report of ${key}`,
     async () => {
@@ -31,5 +35,6 @@ export async function waitForReport(s3: S3Client, bucket: string, key: string, s
       return report.status === 'COMPLETED' ? report : undefined;
     },
     importBudgetMs(lines),
+    progress,
   );
 }
