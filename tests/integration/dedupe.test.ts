@@ -1,7 +1,7 @@
 // Exact duplicates: the same bytes uploaded again by the same owner point at the existing item
 // (one copy of the original, no new derivatives); another owner's copy, or a re-upload after the
 // first is deleted, is a new original.
-import { api, postToS3, signUp, waitForProcessed, type Session } from '../../scripts/lib/client';
+import { api, postToS3, signUp, waitForAsyncIdle, waitForProcessed, type Session } from '../../scripts/lib/client';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, eventually, listKeys } from '../support/aws';
 import { stackEndpoints } from '../support/endpoints';
@@ -23,6 +23,9 @@ it('points a second upload of the same bytes at the first, per owner, until the 
   expect(first.status).toBe('READY');
   const second = await upload(ann, photo);
   expect(second).toMatchObject({ status: 'DUPLICATE', duplicateOf: first.contentId, urls: {} });
+  // The status is written before the duplicate's original is deleted: wait for the upload's
+  // functions to end, then there must be no second copy.
+  await waitForAsyncIdle(endpoints);
   expect(await listKeys(s3, endpoints.bucket, `uploads/${ann.userId}/${second.contentId}`)).toEqual([]);
   expect(await listKeys(s3, endpoints.bucket, `derived/${second.contentId}/`)).toEqual([]);
   const gallery = await api(endpoints, 'GET', `/users/${ann.userId}/content`, { token: ann.accessToken });
