@@ -1,10 +1,8 @@
 // Configuration is read once, at cold start, and a missing value fails fast with its name.
 
 export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === '') {
-    throw new Error(`Missing environment variable ${name}: set it in serverless.yml for this function.`);
-  }
+  const value = process.env[name]?.trim();
+  if (!value) throw new Error(`Missing environment variable ${name}: set it in serverless.yml for this function.`);
   return value;
 }
 

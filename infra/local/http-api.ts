@@ -14,11 +14,51 @@ export interface Route {
   authorizer?: AuthorizerDefinition & { name: string };
 }
 
+/**
+ * The HTTP API's CORS configuration, as the service definition states it (`provider.httpApi.cors`,
+ * see corsRules): API Gateway answers preflights itself and adds these headers to the answers of a
+ * cross-origin request.
+ */
+export interface CorsRules {
+  allowOrigins: string[];
+  allowHeaders: string[];
+  allowMethods: string[];
+  exposeHeaders: string[];
+  allowCredentials: boolean;
+  maxAge?: number;
+}
+
+// The Serverless Framework's defaults for `cors: true` (its http-api compiler).
+const DEFAULT_ALLOWED_HEADERS = ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'X-Amz-User-Agent'];
+
+/**
+ * `provider.httpApi.cors` of the service definition as rules, the way the Serverless Framework
+ * compiles it into the template: `true` gives its defaults (any origin, its default headers, the
+ * methods of the routes); an object gives what it names, with the same defaults for what it
+ * leaves out. Undefined when CORS is off.
+ */
+export function corsRules(cors: unknown, routes: Route[]): CorsRules | undefined {
+  if (!cors) return undefined;
+  const routeMethods = ['OPTIONS', ...new Set(routes.map((r) => r.method).filter((m) => m !== 'ANY'))];
+  if (cors === true) {
+    return { allowOrigins: ['*'], allowHeaders: DEFAULT_ALLOWED_HEADERS, allowMethods: routeMethods, exposeHeaders: [], allowCredentials: false };
+  }
+  const c = cors as { allowedOrigins?: string[]; allowedHeaders?: string[]; allowedMethods?: string[]; exposedResponseHeaders?: string[]; allowCredentials?: boolean; maxAge?: number };
+  return {
+    allowOrigins: c.allowedOrigins ?? ['*'],
+    allowHeaders: c.allowedHeaders ?? DEFAULT_ALLOWED_HEADERS,
+    allowMethods: c.allowedMethods ?? routeMethods,
+    exposeHeaders: c.exposedResponseHeaders ?? [],
+    allowCredentials: c.allowCredentials ?? false,
+    ...(c.maxAge === undefined ? {} : { maxAge: c.maxAge }),
+  };
+}
+
 export interface HttpApiOptions {
   port: number;
   host: string;
   routes: Route[];
-  cors: boolean;
+  cors?: CorsRules;
   invoke(functionName: string, event: unknown): Promise<unknown>;
   accountId: string;
   /** Local-only control routes under /_local/ (not part of the service's API). */
@@ -79,15 +119,28 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ url: stri
   const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const apiId = 'local';
 
-  const corsHeaders = (req: http.IncomingMessage): Record<string, string> =>
-    options.cors
-      ? {
-          'access-control-allow-origin': '*',
-          'access-control-allow-headers': 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token,X-Amz-User-Agent,If-Match',
-          'access-control-allow-methods': 'OPTIONS,GET,POST,PUT,PATCH,DELETE',
-          ...(req.headers.origin ? { vary: 'Origin' } : {}),
-        }
-      : {};
+  // Only a request with an allowed Origin gets CORS headers, as from API Gateway: the preflight
+  // (OPTIONS with Access-Control-Request-Method) the allow-* set, any other answer the origin and
+  // the exposed headers.
+  const corsHeaders = (req: http.IncomingMessage): Record<string, string> => {
+    const cors = options.cors;
+    const origin = req.headers.origin;
+    if (!cors || !origin || !(cors.allowOrigins.includes('*') || cors.allowOrigins.includes(origin))) return {};
+    const headers: Record<string, string> = {
+      'access-control-allow-origin': cors.allowOrigins.includes('*') && !cors.allowCredentials ? '*' : origin,
+      ...(cors.allowCredentials ? { 'access-control-allow-credentials': 'true' } : {}),
+      vary: 'Origin',
+    };
+    if (isPreflight(req)) {
+      headers['access-control-allow-methods'] = cors.allowMethods.join(',');
+      headers['access-control-allow-headers'] = cors.allowHeaders.join(',');
+      if (cors.maxAge !== undefined) headers['access-control-max-age'] = String(cors.maxAge);
+    } else if (cors.exposeHeaders.length > 0) {
+      headers['access-control-expose-headers'] = cors.exposeHeaders.join(',');
+    }
+    return headers;
+  };
+  const isPreflight = (req: http.IncomingMessage) => req.method === 'OPTIONS' && Boolean(req.headers['access-control-request-method']);
 
   const send = (req: http.IncomingMessage, res: http.ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}) => {
     res.writeHead(status, { 'apigw-requestid': String(res.getHeader('apigw-requestid') ?? ''), ...corsHeaders(req), ...headers });
@@ -103,7 +156,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ url: stri
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     try {
-      if (method === 'OPTIONS' && options.cors) return send(req, res, 204, '');
+      if (options.cors && isPreflight(req)) return send(req, res, 204, '');
       const control = url.pathname.startsWith('/_local/') ? options.control?.[url.pathname.slice('/_local/'.length)] : undefined;
       if (control) return send(req, res, 200, JSON.stringify(await control(url)), { 'content-type': 'application/json' });
       let match;

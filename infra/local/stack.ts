@@ -14,7 +14,7 @@ import {
   type ServiceDefinition,
 } from './definition';
 import { ensureTables, startDynamoDbLocal } from './dynamodb';
-import { startHttpApi, type Route } from './http-api';
+import { corsRules, startHttpApi, type Route } from './http-api';
 import { startIdentityProvider } from './identity';
 import { localLog } from './log';
 import { LocalLambda, type FunctionConfig } from './runtime';
@@ -329,7 +329,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       port: ports.api,
       host,
       routes,
-      cors: Boolean(definition.provider.httpApi?.cors),
+      cors: corsRules(definition.provider.httpApi?.cors, routes),
       invoke: (n, ev) => lambda.invoke(n, ev),
       accountId: LOCAL_ACCOUNT_ID,
       control: {

@@ -7,20 +7,10 @@
 // valid, and a 401 would send clients to sign in again for nothing.
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { createRemoteJWKSet } from 'jose';
-import { logger } from '#shared/logger';
+import type { AuthorizerContext } from '#shared/auth/context';
 import { createTokenVerifier, normalizeIssuer, UnauthorizedError } from '#shared/auth/verify-token';
-
-/** What downstream handlers find in `event.requestContext.authorizer.lambda`. */
-export interface AuthorizerContext {
-  userId: string;
-  username: string;
-}
-
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value.trim() === '') throw new Error(`Missing required environment variable ${name}`);
-  return value.trim();
-}
+import { requireEnv } from '#shared/config';
+import { logger } from '#shared/logger';
 
 // In AWS, USER_POOL_ISSUER is `!GetAtt UserPool.ProviderURL` (no scheme); locally the emulated pool's issuer.
 const issuer = normalizeIssuer(requireEnv('USER_POOL_ISSUER'));

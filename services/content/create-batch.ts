@@ -3,16 +3,17 @@ import { s3 } from '#shared/adapters/clients';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { issueUploadTickets } from '#shared/adapters/upload-tickets';
 import { requireEnv, requireIntEnv } from '#shared/config';
-import { createContentBatchSchema } from '#shared/domain/content';
-import { apiHandler, json, parseJsonBody } from '#shared/http/api';
+import { apiRoute } from '#shared/http/api';
+import { apiRoutes } from '#shared/http/routes';
 
 const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
 const uploadTtlSeconds = requireIntEnv('UPLOAD_URL_TTL_SECONDS');
-const schema = createContentBatchSchema(requireIntEnv('UPLOAD_MAX_BYTES'));
+// The size limit of each item is the stage's (the uploadMaxBytes parameter).
+const routes = apiRoutes({ uploadMaxBytes: requireIntEnv('UPLOAD_MAX_BYTES') });
 
 // POST /content/batch: up to 25 upload tickets at once, all created or none.
-export const handler = apiHandler(async ({ event, userId }) => {
-  const { items } = parseJsonBody(event, schema);
-  return json(201, { items: await issueUploadTickets({ content, storage, uploadTtlSeconds }, userId, items) });
-});
+export const handler = apiRoute(routes.createContentBatch, async ({ userId, body: { items } }) => ({
+  status: 201,
+  body: { items: await issueUploadTickets({ content, storage, uploadTtlSeconds }, userId, items) },
+}));

@@ -1,10 +1,10 @@
 import { contentDeps } from '#shared/adapters/content-deps';
-import { galleryCursorKeySchema, galleryQuerySchema } from '#shared/domain/content';
-import { userParamsSchema } from '#shared/domain/profile';
+import { galleryCursorKeySchema } from '#shared/domain/content';
 import { contentView } from '#shared/domain/content-view';
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
 import { galleryIndexFor } from '#shared/domain/visibility';
-import { apiHandler, json, validate } from '#shared/http/api';
+import { apiRoute } from '#shared/http/api';
+import { routes } from '#shared/http/routes';
 
 const { access, content, friendships, sign } = contentDeps();
 
@@ -13,21 +13,19 @@ const { access, content, friendships, sign } = contentDeps();
 // the page is checked again against the items' current state (indexes are eventually consistent),
 // so a visibility change or an unfriend applies to the very next request. A blocked viewer gets
 // the same empty gallery as for a user with no pictures.
-export const handler = apiHandler(async ({ event, userId }) => {
-  const { id: ownerId } = validate(userParamsSchema, event.pathParameters ?? {});
-  const { limit, cursor } = validate(galleryQuerySchema, event.queryStringParameters ?? {});
+export const handler = apiRoute(routes.listUserContent, async ({ userId, params: { id: ownerId }, query: { limit, cursor } }) => {
   const relationship = await friendships.relationship(userId, ownerId);
   const index = galleryIndexFor(relationship);
-  if (!index) return json(200, { items: [] });
+  if (!index) return { status: 200, body: { items: [] } };
   const scope = `${index}:${ownerId}`;
   const page = await content.galleryPage(index, ownerId, limit, decodeCursor(scope, cursor, galleryCursorKeySchema(index, ownerId)));
   const visible = await access.many(userId, page.items.map((i) => i.contentId));
-  return json(
-    200,
-    {
+  return {
+    status: 200,
+    body: {
       items: await Promise.all(visible.map((v) => contentView(v.item, v.relationship, sign))),
       ...(page.lastKey ? { cursor: encodeCursor(scope, page.lastKey) } : {}),
     },
-    { 'cache-control': 'private, no-store' },
-  );
+    headers: { 'cache-control': 'private, no-store' },
+  };
 });

@@ -2,15 +2,16 @@ import { FriendshipRepository } from '#shared/adapters/friendship-repository';
 import { UserRepository } from '#shared/adapters/user-repository';
 import { requireEnv } from '#shared/config';
 import { friendLists, listedUserIds } from '#shared/domain/friendship';
-import { apiHandler, json } from '#shared/http/api';
+import { apiRoute } from '#shared/http/api';
+import { routes } from '#shared/http/routes';
 
 const friendships = new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE'));
 const users = new UserRepository(requireEnv('USERS_TABLE'));
 
 // GET /friends: the caller's friends, pending requests both ways and the users the caller blocks,
 // from one Query on the caller's partition; display names from the Users table (BatchGet).
-export const handler = apiHandler(async ({ userId }) => {
+export const handler = apiRoute(routes.listFriends, async ({ userId }) => {
   const edges = await friendships.edgesOf(userId);
   const names = await users.displayNames(listedUserIds(edges));
-  return json(200, friendLists(edges, names), { 'cache-control': 'private, no-store' });
+  return { status: 200, body: friendLists(edges, names), headers: { 'cache-control': 'private, no-store' } };
 });

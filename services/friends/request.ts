@@ -1,8 +1,8 @@
 import { FriendshipRepository } from '#shared/adapters/friendship-repository';
 import { requireEnv } from '#shared/config';
 import { friendRequestView } from '#shared/domain/friendship';
-import { otherUserParamsSchema } from '#shared/domain/profile';
-import { apiHandler, json, validate } from '#shared/http/api';
+import { apiRoute } from '#shared/http/api';
+import { routes } from '#shared/http/routes';
 
 const friendships = new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE'));
 
@@ -11,8 +11,8 @@ const friendships = new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE'));
 // request path): a request to an unknown id just stays outgoing. A block either way is a 404; as
 // unknown ids are not a 404, that tells the caller they were blocked (a known gap, see
 // docs/decisions.md).
-export const handler = apiHandler(async ({ event, userId }) => {
-  const { userId: other } = validate(otherUserParamsSchema, event.pathParameters);
+export const handler = apiRoute(routes.requestFriend, async ({ userId, params }) => {
+  const other = params.userId;
   const standing = await friendships.change(userId, other, 'request');
-  return json(200, friendRequestView(other, standing));
+  return { status: 200, body: friendRequestView(other, standing) };
 });

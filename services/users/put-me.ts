@@ -1,20 +1,20 @@
 import { ContentRepository } from '#shared/adapters/content-repository';
 import { UserRepository } from '#shared/adapters/user-repository';
 import { requireEnv } from '#shared/config';
-import { avatarProblem, meView, putProfileSchema } from '#shared/domain/profile';
-import { BadRequestError } from '#shared/errors';
-import { apiHandler, json, parseJsonBody } from '#shared/http/api';
+import { avatarProblem, meView } from '#shared/domain/profile';
+import { ValidationError } from '#shared/errors';
+import { apiRoute } from '#shared/http/api';
+import { routes } from '#shared/http/routes';
 
 const users = new UserRepository(requireEnv('USERS_TABLE'));
 const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
 
 // PUT /me: creates or replaces the caller's profile (createdAt is kept). An avatar must be one of
 // the caller's own READY pictures.
-export const handler = apiHandler(async ({ event, userId }) => {
-  const input = parseJsonBody(event, putProfileSchema);
+export const handler = apiRoute(routes.putMe, async ({ userId, body: input }) => {
   if (input.avatarContentId) {
     const problem = avatarProblem(userId, await content.get(input.avatarContentId));
-    if (problem) throw new BadRequestError('Request validation failed.', [{ path: 'avatarContentId', message: problem }]);
+    if (problem) throw new ValidationError([{ path: 'avatarContentId', message: problem }]);
   }
-  return json(200, meView(userId, await users.save(userId, input)));
+  return { status: 200, body: meView(userId, await users.save(userId, input)) };
 });

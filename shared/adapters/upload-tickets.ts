@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ContentRepository } from '#shared/adapters/content-repository';
 import type { MediaStorage } from '#shared/adapters/media-storage';
 import { newPendingItem, type ContentItem, type Visibility } from '#shared/domain/content';
+import type { UploadTicket } from '#shared/domain/content-view';
 
 export interface UploadRequest {
   caption?: string;
@@ -10,11 +11,6 @@ export interface UploadRequest {
   size: number;
 }
 
-export interface UploadTicket {
-  contentId: string;
-  status: 'PENDING';
-  upload: { method: 'POST'; url: string; fields: Record<string, string>; expiresAt: string; maxBytes: number };
-}
 
 /** PENDING items and a presigned POST each, for exactly uploads/{userId}/{contentId}. */
 export async function issueUploadTickets(

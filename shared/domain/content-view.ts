@@ -1,5 +1,69 @@
-import type { ContentItem, ContentView, MediaMetadata } from '#shared/domain/content';
+import { z } from 'zod';
+import { contentIdSchema, VISIBILITIES, type ContentItem, type ContentStatus, type MediaMetadata } from '#shared/domain/content';
+import { locationSchema } from '#shared/domain/content-edit';
 import type { Relationship } from '#shared/domain/visibility';
+
+const isoDateTime = z.iso.datetime();
+
+const mediaMetadataSchema = z
+  .object({
+    width: z.number().int().optional(),
+    height: z.number().int().optional(),
+    takenAt: z.string().optional().describe('Local time as the camera wrote it: ISO 8601, with its offset when the file has one.'),
+    make: z.string().optional(),
+    model: z.string().optional(),
+    lens: z.string().optional(),
+    gps: z.object({ latitude: z.number(), longitude: z.number(), altitude: z.number().optional() }).optional(),
+  })
+  .meta({ id: 'MediaMetadata' });
+
+/** What a viewer sees of an item (GET /content/{id}, galleries, the feed). */
+export const contentViewSchema = z
+  .object({
+    contentId: contentIdSchema,
+    ownerId: z.string(),
+    status: z.enum(['PENDING', 'READY', 'REJECTED', 'DUPLICATE', 'DELETED'] satisfies ContentStatus[]),
+    duplicateOf: contentIdSchema.optional().describe('For a DUPLICATE (owner only): your item that already holds the same bytes.'),
+    reason: z.string().optional().describe('Why the item was rejected (owner only).'),
+    visibility: z.enum(VISIBILITIES),
+    caption: z.string().optional(),
+    location: locationSchema.optional().describe('A place the owner chose to show.'),
+    contentType: z.string(),
+    createdAt: isoDateTime,
+    updatedAt: isoDateTime,
+    version: z.number().int(),
+    metadata: mediaMetadataSchema.optional().describe('EXIF subset and decoded dimensions; `gps` for the owner only.'),
+    placeholder: z.string().optional().describe('ThumbHash (base64) of the picture, to show while the derivatives load.'),
+    urls: z
+      .record(
+        z.string(),
+        z.union([
+          z.object({ url: z.url(), width: z.number().int(), height: z.number().int(), contentType: z.string() }),
+          z.object({ url: z.url() }),
+        ]),
+      )
+      .describe('Short-lived signed GET URLs, once READY: one per derivative (e.g. thumbnail), and `original` for the owner.'),
+  })
+  .meta({ id: 'ContentView' });
+export type ContentView = z.output<typeof contentViewSchema>;
+
+/** What POST /content answers per item: the PENDING item and a presigned POST for its original. */
+export const uploadTicketSchema = z
+  .object({
+    contentId: contentIdSchema,
+    status: z.literal('PENDING'),
+    upload: z
+      .object({
+        method: z.literal('POST'),
+        url: z.url(),
+        fields: z.record(z.string(), z.string()).describe('Form fields to send along, the file field last.'),
+        expiresAt: isoDateTime,
+        maxBytes: z.number().int().describe('The declared size: S3 refuses a larger file.'),
+      })
+      .describe('A presigned POST for the original: a multipart/form-data request straight to S3.'),
+  })
+  .meta({ id: 'ContentCreated' });
+export type UploadTicket = z.output<typeof uploadTicketSchema>;
 
 type Sign = (key: string) => Promise<string>;
 
@@ -41,9 +105,4 @@ export async function contentView(item: ContentItem, relationship: Relationship,
     ...(item.status === 'READY' && item.placeholder ? { placeholder: item.placeholder } : {}),
     urls,
   };
-}
-
-/** The owner's view (kept for the owner-only paths). */
-export function ownerView(item: ContentItem, sign: Sign): Promise<ContentView> {
-  return contentView(item, 'self', sign);
 }

@@ -150,10 +150,6 @@ export function derivedKey(contentId: string, name: string): string {
   return `derived/${contentId}/${name}`;
 }
 
-export function derivedPrefix(contentId: string): string {
-  return `derived/${contentId}/`;
-}
-
 const ORIGINAL_KEY = /^uploads\/([^/]+)\/([0-9a-f-]{36})$/;
 
 /** The owner and content id encoded in an original's key, or undefined for any other key. */
@@ -165,23 +161,3 @@ export function parseOriginalKey(key: string): { ownerId: string; contentId: str
   return { ownerId: match[1]!, contentId: match[2]! };
 }
 
-/** What the owner sees of an item (GET /content/{id}). */
-export interface ContentView {
-  contentId: string;
-  ownerId: string;
-  status: ContentStatus;
-  reason?: string;
-  visibility: Visibility;
-  caption?: string;
-  location?: { name?: string; latitude: number; longitude: number };
-  contentType: string;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-  metadata?: MediaMetadata;
-  /** ThumbHash (base64) to show while the derivatives load. */
-  placeholder?: string;
-  /** For a DUPLICATE: the item that already holds the same bytes (owner only). */
-  duplicateOf?: string;
-  urls: Record<string, { url: string; width: number; height: number; contentType: string } | { url: string }>;
-}

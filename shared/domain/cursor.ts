@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BadRequestError } from '#shared/errors';
+import { InvalidCursorError } from '#shared/domain/errors';
 
 /**
  * Opaque pagination cursors: DynamoDB's LastEvaluatedKey plus what it belongs to (the index and
@@ -27,10 +27,10 @@ export function decodeCursor<K extends Record<string, unknown>>(scope: string, c
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new BadRequestError('Invalid cursor: pass the cursor of the previous page unchanged.');
+    throw new InvalidCursorError();
   }
   const result = cursorSchema.safeParse(parsed);
   const key = result.success && result.data.scope === scope ? keySchema.safeParse(result.data.key) : undefined;
-  if (!key?.success) throw new BadRequestError('Invalid cursor: pass the cursor of the previous page unchanged.');
+  if (!key?.success) throw new InvalidCursorError();
   return key.data;
 }

@@ -31,7 +31,6 @@ export const PUBLIC_BUCKETS_KEY = 'public-buckets';
  */
 export const WINDOW_SORT_KEY = '~window';
 
-export const DEFAULT_FEED_CAP = 800;
 export const FEED_PAGE_MAX = 100;
 
 /** GET /feed?limit&cursor */

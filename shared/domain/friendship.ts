@@ -1,4 +1,5 @@
-import { BadRequestError, NotFoundError } from '#shared/errors';
+import { z } from 'zod';
+import { DomainError } from '#shared/domain/errors';
 
 // The Friendships table holds one edge per direction: (userId, friendId) is userId's side of the
 // relation with friendId. Both edges of a pair are always written together, in one transaction.
@@ -45,9 +46,9 @@ export interface Standing {
 }
 
 /** Befriending, blocking or unfriending yourself: a client error. */
-export class SelfRelationshipError extends BadRequestError {
+export class SelfRelationshipError extends DomainError {
   constructor() {
-    super('You cannot befriend, block or unfriend yourself.', [{ path: 'userId', message: 'must not be your own user id' }]);
+    super('invalid', 'SELF_RELATIONSHIP', 'You cannot befriend, block or unfriend yourself.', [{ path: 'userId', message: 'must not be your own user id' }]);
   }
 }
 
@@ -55,9 +56,9 @@ export class SelfRelationshipError extends BadRequestError {
  * A friend request across a block, in either direction. It gets the same 404 an unknown user
  * would get, so a user cannot find out that someone blocks them.
  */
-export class UserUnavailableError extends NotFoundError {
+export class UserUnavailableError extends DomainError {
   constructor() {
-    super('User not found.');
+    super('not-found', 'NOT_FOUND', 'User not found.');
   }
 }
 
@@ -173,12 +174,13 @@ function withDefined<T extends object>(value: T): T {
 }
 
 /** What POST /friends/{userId} answers: how the caller now stands to that user. */
-export interface FriendRequestView {
-  userId: string;
-  state: 'outgoing' | 'accepted';
-  requestedAt?: string;
-  since?: string;
-}
+export const friendRequestViewSchema = z.object({
+  userId: z.string(),
+  state: z.enum(['outgoing', 'accepted']),
+  requestedAt: z.iso.datetime().optional(),
+  since: z.iso.datetime().optional(),
+});
+export type FriendRequestView = z.output<typeof friendRequestViewSchema>;
 
 export function friendRequestView(targetId: string, standing: Standing): FriendRequestView {
   // A successful request always leaves the pair outgoing or accepted.
@@ -186,20 +188,22 @@ export function friendRequestView(targetId: string, standing: Standing): FriendR
   return withDefined({ userId: targetId, state, requestedAt: standing.requestedAt, since: standing.since });
 }
 
-export interface FriendEntry {
-  userId: string;
-  since?: string;
-  requestedAt?: string;
-  displayName?: string;
-}
+const friendEntrySchema = z.object({
+  userId: z.string(),
+  since: z.iso.datetime().optional(),
+  requestedAt: z.iso.datetime().optional(),
+  displayName: z.string().optional(),
+});
+export type FriendEntry = z.output<typeof friendEntrySchema>;
 
 /** GET /friends. `blocked` lists only the users the caller blocks, never who blocks the caller. */
-export interface FriendLists {
-  friends: FriendEntry[];
-  incoming: FriendEntry[];
-  outgoing: FriendEntry[];
-  blocked: { userId: string }[];
-}
+export const friendListsSchema = z.object({
+  friends: z.array(friendEntrySchema),
+  incoming: z.array(friendEntrySchema),
+  outgoing: z.array(friendEntrySchema),
+  blocked: z.array(z.object({ userId: z.string() })),
+});
+export type FriendLists = z.output<typeof friendListsSchema>;
 
 /** The caller's edges sorted into lists, with display names where a profile has one. */
 export function friendLists(edges: readonly FriendshipEdge[], displayNames: ReadonlyMap<string, string>): FriendLists {

@@ -54,14 +54,17 @@ export type ProfileInput = z.infer<typeof putProfileSchema>;
  * written: displayName and avatarContentId are null (an empty name is not a valid name), and
  * createdAt/updatedAt are absent.
  */
-export interface MeView {
-  userId: string;
-  displayName: string | null;
-  avatarContentId: string | null;
-  notificationPreferences: NotificationPreferences;
-  createdAt?: string;
-  updatedAt?: string;
-}
+export const meViewSchema = z
+  .object({
+    userId: z.string(),
+    displayName: z.string().nullable(),
+    avatarContentId: z.string().nullable(),
+    notificationPreferences: z.object({ newContent: z.boolean(), friendRequests: z.boolean() }),
+    createdAt: z.iso.datetime().optional(),
+    updatedAt: z.iso.datetime().optional(),
+  })
+  .meta({ id: 'Me' });
+export type MeView = z.output<typeof meViewSchema>;
 
 export function meView(userId: string, profile: Profile | undefined): MeView {
   if (!profile) return { userId, displayName: null, avatarContentId: null, notificationPreferences: { ...DEFAULT_NOTIFICATION_PREFERENCES } };
@@ -79,12 +82,13 @@ export function meView(userId: string, profile: Profile | undefined): MeView {
 export type ProfileRelationship = 'self' | 'friend' | 'pending' | 'none';
 
 /** GET /users/{id}: what anyone not blocked may see of a user. */
-export interface PublicProfile {
-  userId: string;
-  displayName: string;
-  avatar?: { contentId: string };
-  relationship: ProfileRelationship;
-}
+export const publicProfileSchema = z.object({
+  userId: z.string(),
+  displayName: z.string(),
+  avatar: z.object({ contentId: z.string() }).optional(),
+  relationship: z.enum(['self', 'friend', 'pending', 'none']),
+});
+export type PublicProfile = z.output<typeof publicProfileSchema>;
 
 export function publicProfile(profile: Profile, relationship: ProfileRelationship): PublicProfile {
   return {

@@ -1,4 +1,4 @@
-// Builds the OpenAPI 3.1 document of the HTTP API from the route registry (shared/http/api-spec.ts).
+// Builds the OpenAPI 3.1 document of the HTTP API from the route registry (shared/http/routes.ts).
 // Schemas come from zod 4's own z.toJSONSchema (JSON Schema 2020-12, the dialect OpenAPI 3.1 uses),
 // so the document states exactly what the handlers' zod schemas accept. Pure and deterministic: the
 // same routes give the same document, paths and components in sorted order.
@@ -9,56 +9,77 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ResponseSpec {
   description: string;
-  /** Documentation only: handlers build their responses, nothing validates them against this. */
+  /** The body's schema: a handler's reply for this status is typed by its output (apiRoute). */
   body?: z.ZodType;
   /** Response header name -> description (string values). */
   headers?: Record<string, string>;
 }
 
-export interface RouteSpec {
+/** One route of the HTTP API, as shared/http/routes.ts declares it (keyed by its operationId). */
+export interface RouteDefinition {
   method: HttpMethod;
   /** API Gateway form, as in serverless.yml: /content/{id}. */
   path: string;
-  operationId: string;
   summary: string;
   description?: string;
   /** True exactly when the route has the jwt authorizer in serverless.yml. */
   auth: boolean;
+  /** What apiRoute (shared/http/api.ts) parses and validates before the handler runs. */
   request?: {
     /** One property per {name} in the path (event.pathParameters). */
     params?: z.ZodObject;
     /** event.queryStringParameters: values are strings, use z.coerce for numbers. */
     query?: z.ZodObject;
+    /** event.headers, names in lower case; other headers are not passed on. */
     headers?: z.ZodObject;
-    /** The JSON body, as parseJsonBody validates it. */
+    /** The JSON body. */
     body?: z.ZodType;
   };
   responses: Record<number, ResponseSpec>;
+}
+
+/** A route with its name: what the document is built from. */
+export interface RouteSpec extends RouteDefinition {
+  operationId: string;
+}
+
+/** The routes of a registry as a list, each named by its key. */
+export function routeList(routes: Readonly<Record<string, RouteDefinition>>): RouteSpec[] {
+  return Object.entries(routes).map(([operationId, route]) => ({ ...route, operationId }));
 }
 
 export interface ApiInfo {
   title: string;
   version: string;
   description?: string;
+  license?: { name: string; identifier?: string; url?: string };
 }
 
 type JsonSchema = Record<string, unknown>;
 
-export interface OpenApiDocument {
+export type OpenApiDocument = {
   openapi: '3.1.0';
   info: ApiInfo;
+  servers: Array<{ url: string; description?: string }>;
   paths: Record<string, Record<string, unknown>>;
   components: {
     schemas: Record<string, JsonSchema>;
     responses: Record<string, unknown>;
     securitySchemes: Record<string, unknown>;
   };
-}
+};
 
-/** The body of every error answer: apiHandler's (shared/http/api.ts) and API Gateway's own. */
+/** The body of every error answer: apiRoute's (shared/http/api.ts) and API Gateway's own. */
 export const errorBodySchema = z
   .object({
-    message: z.string(),
+    code: z
+      .string()
+      .optional()
+      .describe(
+        'What went wrong, for programs: VALIDATION_FAILED, BAD_REQUEST, BODY_REQUIRED, BODY_NOT_JSON, INVALID_CURSOR, SELF_RELATIONSHIP, ' +
+          "FORBIDDEN, NOT_FOUND, CONFLICT, PRECONDITION_FAILED, PRECONDITION_REQUIRED, INTERNAL. Absent on API Gateway's own answers (401).",
+      ),
+    message: z.string().describe('What went wrong and what to do, for people.'),
     details: z
       .array(
         z.object({
@@ -81,6 +102,12 @@ const standardResponseComponents = () => ({
   BadRequest: { description: 'The request failed validation: `details` names each failing field.', content: jsonContent({ $ref: ERROR_REF }) },
   Unauthorized: { description: 'No valid Cognito access token in `Authorization: Bearer <token>`.', content: jsonContent({ $ref: ERROR_REF }) },
   NotFound: { description: 'No such resource, or one the caller may not see (the two are not told apart).', content: jsonContent({ $ref: ERROR_REF }) },
+  PayloadTooLarge: { description: "The body is over API Gateway's 10 MB payload limit (API Gateway's own answer).", content: jsonContent({ $ref: ERROR_REF }) },
+  TooManyRequests: { description: 'Throttled by API Gateway: retry later, with backoff.', content: jsonContent({ $ref: ERROR_REF }) },
+  ServerError: {
+    description: 'Something failed on our side (500), or the function did not answer in time (503, 504): safe to retry a read; check before retrying a write.',
+    content: jsonContent({ $ref: ERROR_REF }),
+  },
 });
 
 const METHOD_ORDER: HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE', 'PATCH'];
@@ -104,6 +131,8 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: ApiInfo
   return {
     openapi: '3.1.0',
     info: { ...info },
+    // Relative: the paths are under whichever API serves this document (GET /openapi.json).
+    servers: [{ url: '/', description: 'The API that serves this document.' }],
     paths,
     components: {
       schemas: schemas.components(),
@@ -149,13 +178,16 @@ function operation(route: RouteSpec, schemas: SchemaSet): Record<string, unknown
     // Explicit either way: an empty list marks a public operation.
     security: route.auth ? [{ [SECURITY_SCHEME]: [] }] : [],
     ...(parameters.length > 0 && { parameters }),
-    // parseJsonBody answers 400 to a missing body: a declared body is always required.
+    // apiRoute answers 400 to a missing body: a declared body is always required.
     ...(request.body && { requestBody: { required: true, content: jsonContent(schemas.get(request.body, 'input', `${where} body`)) } }),
     responses,
   };
 }
 
-/** 400 when anything of the request is validated, 401 behind the authorizer, 404 for a path with parameters. */
+/**
+ * 400 when anything of the request is validated, 401 behind the authorizer, 404 for a path with
+ * parameters, 413 with a body; 429 and 5XX everywhere (API Gateway may answer them on any route).
+ */
 function standardResponses(route: RouteSpec): Record<string, ResponseSpec | { $ref: string }> {
   const request = route.request ?? {};
   const validated = Boolean(request.params || request.query || request.headers || request.body);
@@ -163,6 +195,9 @@ function standardResponses(route: RouteSpec): Record<string, ResponseSpec | { $r
     ...(validated && { 400: { $ref: '#/components/responses/BadRequest' } }),
     ...(route.auth && { 401: { $ref: '#/components/responses/Unauthorized' } }),
     ...(pathParams(route.path).length > 0 && { 404: { $ref: '#/components/responses/NotFound' } }),
+    ...(request.body && { 413: { $ref: '#/components/responses/PayloadTooLarge' } }),
+    429: { $ref: '#/components/responses/TooManyRequests' },
+    '5XX': { $ref: '#/components/responses/ServerError' },
   };
 }
 

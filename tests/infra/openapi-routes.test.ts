@@ -1,9 +1,10 @@
-// The route registry (shared/http/api-spec.ts) against the service definition: every httpApi route
+// The route registry (shared/http/routes.ts) against the service definition: every httpApi route
 // of serverless.yml is documented, nothing else is, and the authorizer is where the document says.
 // A route added to a functions.yml without its registry entry fails here.
 import path from 'node:path';
 import { loadServiceDefinition, type HttpApiEvent, type ServiceDefinition } from '../../infra/local/definition';
-import { apiRoutes, DEFAULT_UPLOAD_MAX_BYTES } from '#shared/http/api-spec';
+import { apiRoutes, DEFAULT_UPLOAD_MAX_BYTES } from '#shared/http/routes';
+import { routeList } from '#shared/http/openapi';
 
 const root = path.resolve(__dirname, '..', '..');
 let definition: ServiceDefinition;
@@ -31,18 +32,18 @@ function deployedRoutes(): DeployedRoute[] {
   );
 }
 
-const documented = () => apiRoutes().map((r) => ({ key: `${r.method} ${r.path}`, auth: r.auth }));
+const documented = () => routeList(apiRoutes()).map((r) => ({ key: `${r.method} ${r.path}`, auth: r.auth }));
 
 describe('the route registry and serverless.yml', () => {
   it('list the same routes', () => {
     const deployed = deployedRoutes().map((r) => r.key).sort();
     const inSpec = documented().map((r) => r.key).sort();
     // Named both ways so a failure says what to add where.
-    expect({ 'in serverless.yml, missing from shared/http/api-spec.ts': deployed.filter((k) => !inSpec.includes(k)) }).toEqual({
-      'in serverless.yml, missing from shared/http/api-spec.ts': [],
+    expect({ 'in serverless.yml, missing from shared/http/routes.ts': deployed.filter((k) => !inSpec.includes(k)) }).toEqual({
+      'in serverless.yml, missing from shared/http/routes.ts': [],
     });
-    expect({ 'in shared/http/api-spec.ts, missing from serverless.yml': inSpec.filter((k) => !deployed.includes(k)) }).toEqual({
-      'in shared/http/api-spec.ts, missing from serverless.yml': [],
+    expect({ 'in shared/http/routes.ts, missing from serverless.yml': inSpec.filter((k) => !deployed.includes(k)) }).toEqual({
+      'in shared/http/routes.ts, missing from serverless.yml': [],
     });
     expect(new Set(deployed).size).toBe(deployed.length);
     expect(deployed).toEqual(inSpec);

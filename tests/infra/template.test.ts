@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { apiRoutes } from '#shared/http/api-spec';
+import { apiRoutes } from '#shared/http/routes';
+import { routeList } from '#shared/http/openapi';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string | string[] };
 let resources: Record<string, Resource>;
@@ -171,7 +172,7 @@ describe('packaged template', () => {
   it('puts the Lambda authorizer in front of every route but the public ones the API spec names', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route');
     expect(routes.length).toBeGreaterThan(0);
-    const publicRoutes = new Set(apiRoutes().filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`));
+    const publicRoutes = new Set(routeList(apiRoutes()).filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`));
     expect([...publicRoutes]).toEqual(['GET /openapi.json']);
     for (const [id, route] of routes) {
       if (publicRoutes.has(route.Properties.RouteKey)) {
@@ -184,5 +185,21 @@ describe('packaged template', () => {
     const authorizer = resources.HttpApiAuthorizerJwt!.Properties;
     expect(authorizer.AuthorizerType).toBe('REQUEST');
     expect(authorizer.IdentitySource).toEqual(['$request.header.Authorization']);
+  });
+
+  it('lets a browser app on another origin send every request header the routes read and read every response header they document', () => {
+    const [[, api]] = ofType('AWS::ApiGatewayV2::Api') as [[string, Resource]];
+    const cors = api.Properties.CorsConfiguration;
+    const lower = (names: string[] = []) => names.map((n) => n.toLowerCase());
+    const routes = routeList(apiRoutes());
+    const sent = new Set(routes.flatMap((r) => Object.keys(r.request?.headers?.shape ?? {})));
+    const documented = new Set(
+      routes.flatMap((r) => Object.entries(r.responses).flatMap(([status, response]) => (/^2/.test(status) ? Object.keys(response.headers ?? {}) : []))),
+    );
+    expect([...sent]).toContain('if-match');
+    expect([...documented]).toEqual(expect.arrayContaining(['etag', 'location']));
+    expect(lower(cors.AllowHeaders)).toEqual(expect.arrayContaining([...sent, 'authorization', 'content-type']));
+    expect(lower(cors.ExposeHeaders)).toEqual(expect.arrayContaining([...documented]));
+    expect(cors.AllowMethods).toEqual(expect.arrayContaining([...new Set(routes.map((r) => r.method))]));
   });
 });

@@ -39,7 +39,7 @@ describe('HTTP API authorizer', () => {
   it('lets a real Cognito access token through with the user id (404 = the function ran for that user)', async () => {
     const res = await get(`Bearer ${user.accessToken}`);
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ message: 'Content not found.' });
+    expect(res.body).toEqual({ code: 'NOT_FOUND', message: 'Content not found.' });
   });
 
   it('passes the token subject to the function as the user id', async () => {

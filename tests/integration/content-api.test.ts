@@ -74,11 +74,20 @@ describe('PATCH with optimistic concurrency', () => {
     const id = await readyContent(endpoints, owner);
     const none = await api(endpoints, 'PATCH', `/content/${id}`, { token: owner.accessToken, body: { caption: 'x' } });
     expect(none.status).toBe(428);
-    expect(none.body.message).toMatch(/If-Match/);
+    expect(none.body).toMatchObject({ code: 'PRECONDITION_REQUIRED', message: expect.stringMatching(/If-Match/) });
     const stale = await patch(id, { caption: 'x' }, '"v999"');
     expect(stale.status).toBe(412);
+    // The answer names the current version, as the ETag to retry with after reading it again.
+    expect(stale.body.code).toBe('PRECONDITION_FAILED');
+    const current = (await api(endpoints, 'GET', `/content/${id}`, { token: owner.accessToken })).headers.get('etag');
+    expect(stale.headers.get('etag')).toBe(current);
+    // The header schema is enforced, not only documented: an If-Match past its size cap is a 400.
+    const huge = await patch(id, { caption: 'x' }, `"v${'9'.repeat(100)}"`);
+    expect(huge.status).toBe(400);
+    expect(huge.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'if-match' }] });
     const bad = await patch(id, { visibility: 'everyone', extra: true });
     expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('VALIDATION_FAILED');
     const empty = await patch(id, {});
     expect(empty.status).toBe(400);
   });

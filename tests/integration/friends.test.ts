@@ -189,7 +189,7 @@ describe('blocks', () => {
     const fromBlocker = await request(ann, ben);
     expect(fromBlocked.status).toBe(404);
     expect(fromBlocker.status).toBe(404);
-    expect(fromBlocked.body).toEqual({ message: 'User not found.' });
+    expect(fromBlocked.body).toEqual({ code: 'NOT_FOUND', message: 'User not found.' });
     expect(fromBlocker.body).toEqual(fromBlocked.body);
     // DELETE /friends changes nothing across a block, and says nothing about it.
     expect((await remove(ben, ann)).status).toBe(204);

@@ -2,7 +2,7 @@ import { etagOf, patchContentSchema, versionFromIfMatch } from '#shared/domain/c
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
 import { galleryCursorKeySchema } from '#shared/domain/content';
 import { feedCursorKeySchema } from '#shared/domain/feed';
-import { BadRequestError } from '#shared/errors';
+import { InvalidCursorError } from '#shared/domain/errors';
 
 describe('ETags', () => {
   it('round-trips a version', () => {
@@ -39,9 +39,9 @@ describe('cursors', () => {
   });
   it('are refused in another scope or when tampered with', () => {
     const cursor = encodeCursor(`publicGallery:${owner}`, key);
-    expect(() => decodeCursor(`friendsGallery:${owner}`, cursor, gallery)).toThrow(BadRequestError);
-    expect(() => decodeCursor(`publicGallery:${owner}`, 'garbage!', gallery)).toThrow(BadRequestError);
-    expect(() => decodeCursor(`publicGallery:${owner}`, forged({ a: { S: 'x' } }), gallery)).toThrow(BadRequestError);
+    expect(() => decodeCursor(`friendsGallery:${owner}`, cursor, gallery)).toThrow(InvalidCursorError);
+    expect(() => decodeCursor(`publicGallery:${owner}`, 'garbage!', gallery)).toThrow(InvalidCursorError);
+    expect(() => decodeCursor(`publicGallery:${owner}`, forged({ a: { S: 'x' } }), gallery)).toThrow(InvalidCursorError);
   });
   it.each([
     ['an empty key', {}],
@@ -50,10 +50,10 @@ describe('cursors', () => {
     ['an extra attribute', { ...key, galleryOwner: owner }],
     ['a date that is not one', { ...key, createdAt: 'yesterday' }],
   ])('refuse a hand-made gallery key: %s', (_name, k) => {
-    expect(() => decodeCursor(`publicGallery:${owner}`, forged(k), gallery)).toThrow(BadRequestError);
+    expect(() => decodeCursor(`publicGallery:${owner}`, forged(k), gallery)).toThrow(InvalidCursorError);
   });
   it.each([5, '', 'x#y', `2026-01-01T10:00:00.000Z#not-an-id`, `${contentId}#2026-01-01T10:00:00.000Z`])('refuse a hand-made feed key before=%j', (before) => {
-    expect(() => decodeCursor('feed:u', forged({ before }, 'feed:u'), feedCursorKeySchema)).toThrow(BadRequestError);
+    expect(() => decodeCursor('feed:u', forged({ before }, 'feed:u'), feedCursorKeySchema)).toThrow(InvalidCursorError);
   });
   it('is absent when none is given', () => {
     expect(decodeCursor('s', undefined, gallery)).toBeUndefined();

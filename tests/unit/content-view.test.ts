@@ -1,5 +1,7 @@
 import { type ContentItem, newPendingItem } from '#shared/domain/content';
-import { ownerView } from '#shared/domain/content-view';
+import { contentView } from '#shared/domain/content-view';
+
+const ownerView = (item: Parameters<typeof contentView>[0], sign: Parameters<typeof contentView>[2]) => contentView(item, 'self', sign);
 
 const ID = '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
 const base = newPendingItem({ contentId: ID, ownerId: 'user-1', caption: 'Beach', visibility: 'public', contentType: 'image/jpeg', size: 2048, now: new Date('2024-06-01T12:00:00Z') });

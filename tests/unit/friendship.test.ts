@@ -131,7 +131,7 @@ describe('transition: every state x every action', () => {
       expect(result.ok).toBe(false);
       if (!result.ok) {
         expect(result.error).toBeInstanceOf(SelfRelationshipError);
-        expect(result.error.statusCode).toBe(400);
+        expect([result.error.kind, result.error.code]).toEqual(['invalid', 'SELF_RELATIONSHIP']);
       }
     }
   });
@@ -139,7 +139,7 @@ describe('transition: every state x every action', () => {
   it('answers a request across a block in either direction with a 404, as for an unknown user', () => {
     for (const state of ['aBlocks', 'bBlocks', 'bothBlock'] as const) {
       const result = transition('request', A, B, pairIn(state), NOW);
-      expect(!result.ok && result.error.statusCode).toBe(404);
+      expect(!result.ok && result.error.kind).toBe('not-found');
       expect(!result.ok && result.error.message).toBe('User not found.');
     }
   });

@@ -8,10 +8,10 @@ import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { CAPTION_MAX, contentIdSchema, createContentSchema, UPLOAD_CONTENT_TYPES, VISIBILITIES } from '#shared/domain/content';
-import { apiInfo, apiRoutes, DEFAULT_UPLOAD_MAX_BYTES } from '#shared/http/api-spec';
-import { buildOpenApiDocument, type OpenApiDocument, type RouteSpec } from '#shared/http/openapi';
+import { apiInfo, apiRoutes, DEFAULT_UPLOAD_MAX_BYTES } from '#shared/http/routes';
+import { buildOpenApiDocument, routeList, type OpenApiDocument, type RouteSpec } from '#shared/http/openapi';
 
-const doc = buildOpenApiDocument(apiRoutes(), apiInfo);
+const doc = buildOpenApiDocument(routeList(apiRoutes()), apiInfo);
 const DOC_URI = 'https://media-share.test/openapi.json';
 
 /** Compiles the schema at `pointer` in `document` with ajv (2020-12, strict, with formats). */
@@ -25,7 +25,7 @@ function schemaAt(document: OpenApiDocument, pointer: string[]) {
   return ajv.compile({ $ref: `${DOC_URI}#/${fragment}` });
 }
 
-const route = (method: string, path: string) => apiRoutes().find((r) => r.method === method && r.path === path)!;
+const route = (method: string, path: string) => routeList(apiRoutes()).find((r) => r.method === method && r.path === path)!;
 const operation = (path: string, method: string) => doc.paths[path]![method] as Record<string, any>;
 
 describe('the OpenAPI document', () => {
@@ -52,24 +52,24 @@ describe('the OpenAPI document', () => {
   });
 
   it('is deterministic: the same routes in any order give the same document', () => {
-    const again = JSON.stringify(buildOpenApiDocument(apiRoutes(), apiInfo));
+    const again = JSON.stringify(buildOpenApiDocument(routeList(apiRoutes()), apiInfo));
     expect(again).toBe(JSON.stringify(doc));
-    expect(JSON.stringify(buildOpenApiDocument(apiRoutes().reverse(), apiInfo))).toBe(again);
+    expect(JSON.stringify(buildOpenApiDocument(routeList(apiRoutes()).reverse(), apiInfo))).toBe(again);
     expect(Object.keys(doc.paths)).toEqual([...Object.keys(doc.paths)].sort());
     // Pure: a caller changing one document changes no later one.
-    const first = buildOpenApiDocument(apiRoutes(), apiInfo);
+    const first = buildOpenApiDocument(routeList(apiRoutes()), apiInfo);
     (first.components.responses.BadRequest as { description: string }).description = 'changed';
     first.info.title = 'changed';
-    expect(JSON.stringify(buildOpenApiDocument(apiRoutes(), apiInfo))).toBe(again);
+    expect(JSON.stringify(buildOpenApiDocument(routeList(apiRoutes()), apiInfo))).toBe(again);
   });
 
-  it('names no server: paths are relative to wherever the document is served', () => {
-    expect(doc).not.toHaveProperty('servers');
+  it('names its server relatively: paths are under wherever the document is served', () => {
+    expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);
   });
 
   it('asks for a Cognito bearer token on authorized routes only, and documents their 401', () => {
     expect(doc.components.securitySchemes.cognitoAccessToken).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
-    for (const r of apiRoutes()) {
+    for (const r of routeList(apiRoutes())) {
       const op = operation(r.path, r.method.toLowerCase());
       expect(op.security, `${r.method} ${r.path}`).toEqual(r.auth ? [{ cognitoAccessToken: [] }] : []);
       expect(op.responses[401], `${r.method} ${r.path}`).toEqual(r.auth ? { $ref: '#/components/responses/Unauthorized' } : undefined);
@@ -78,10 +78,10 @@ describe('the OpenAPI document', () => {
   });
 
   it('documents 400 where the request is validated and 404 where the path has parameters, with the shared error body', () => {
-    expect(Object.keys(operation('/content', 'post').responses).sort()).toEqual(['201', '400', '401']);
-    expect(Object.keys(operation('/content/{id}', 'get').responses).sort()).toEqual(['200', '400', '401', '404']);
-    expect(Object.keys(operation('/openapi.json', 'get').responses)).toEqual(['200']);
-    for (const name of ['BadRequest', 'Unauthorized', 'NotFound'] as const) {
+    expect(Object.keys(operation('/content', 'post').responses).sort()).toEqual(['201', '400', '401', '413', '429', '5XX']);
+    expect(Object.keys(operation('/content/{id}', 'get').responses).sort()).toEqual(['200', '400', '401', '404', '429', '5XX']);
+    expect(Object.keys(operation('/openapi.json', 'get').responses).sort()).toEqual(['200', '429', '5XX']);
+    for (const name of ['BadRequest', 'Unauthorized', 'NotFound', 'PayloadTooLarge', 'TooManyRequests', 'ServerError'] as const) {
       expect((doc.components.responses[name] as any).content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
     }
     const error = schemaAt(doc, ['components', 'schemas', 'Error']);
@@ -160,7 +160,7 @@ describe('POST /content request body', () => {
   });
 
   it('documents the configured limit when given one', () => {
-    const small = buildOpenApiDocument(apiRoutes({ uploadMaxBytes: 1000 }), apiInfo);
+    const small = buildOpenApiDocument(routeList(apiRoutes({ uploadMaxBytes: 1000 })), apiInfo);
     expect((small.paths['/content']!.post as any).requestBody.content['application/json'].schema.properties.size.maximum).toBe(1000);
   });
 });
