@@ -39,7 +39,15 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { startStack, type Endpoints } from '../infra/local/stack';
-import { api, postToS3, signUp, useLocalDynamoDb, type Session } from '../scripts/lib/client';
+import { ContentAccess } from '../shared/adapters/content-access';
+import { ContentRepository } from '../shared/adapters/content-repository';
+import { FeedRepository } from '../shared/adapters/feed-repository';
+import { FriendshipRepository } from '../shared/adapters/friendship-repository';
+import { FeedBuilder } from '../shared/feed/builder';
+import { FeedReader } from '../shared/feed/reader';
+import { FeedTrimmer } from '../shared/feed/trimmer';
+import { logger } from '../shared/logger';
+import { api, localDocumentClient, postToS3, signUp, type Session } from '../scripts/lib/client';
 import { makeJpeg } from '../scripts/lib/images';
 import { derivedKey, originalKey, type ContentItem, type Visibility } from '../shared/domain/content';
 import { WINDOW_SORT_KEY, partitionToCheck, publicBucketOf, publicFeedKey, sortKeyOf, userFeedKey, type FeedEntry } from '../shared/domain/feed';
@@ -180,23 +188,14 @@ async function main(): Promise<void> {
   const watcher = new StreamWatcher(e);
   const admin = new DynamoDBClient({ endpoint: e.dynamodb, region: e.region, credentials: e.credentials });
   try {
-    // The shared modules make their DynamoDB client at load, from the SDK's variables: point them
-    // at this stack's DynamoDB Local, then load them (their logger quiet but for warnings).
-    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-    useLocalDynamoDb(e);
-    const { dynamo } = await import('../shared/adapters/clients');
-    const { FeedRepository } = await import('../shared/adapters/feed-repository');
-    const { ContentRepository } = await import('../shared/adapters/content-repository');
-    const { FriendshipRepository } = await import('../shared/adapters/friendship-repository');
-    const { ContentAccess } = await import('../shared/adapters/content-access');
-    const { FeedReader } = await import('../shared/feed/reader');
-    const { FeedBuilder } = await import('../shared/feed/builder');
-    const { FeedTrimmer } = await import('../shared/feed/trimmer');
+    // The stores get a client of this stack's DynamoDB Local; the logger is quiet but for warnings.
+    if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel('WARN');
+    const dynamo = localDocumentClient(e);
 
     const T = { feed: e.tables.FeedTable!, content: e.tables.ContentTable!, friendships: e.tables.FriendshipsTable! };
-    const feed = new FeedRepository(T.feed);
-    const content = new ContentRepository(T.content);
-    const friendships = new FriendshipRepository(T.friendships);
+    const feed = new FeedRepository(dynamo, T.feed);
+    const content = new ContentRepository(dynamo, T.content);
+    const friendships = new FriendshipRepository(dynamo, T.friendships);
     const reader = new FeedReader(feed, content, friendships, new ContentAccess(content, friendships));
 
     async function batchWriteAll(table: string, items: readonly Record<string, unknown>[], inFlight = 4): Promise<void> {
@@ -445,9 +444,9 @@ async function main(): Promise<void> {
         }
       }
     }
-    const fanFeed = new TimedFeed(fan.feed);
-    const fanContent = new ContentRepository(fan.content);
-    const fanFriendships = new FriendshipRepository(fan.friendships);
+    const fanFeed = new TimedFeed(dynamo, fan.feed);
+    const fanContent = new ContentRepository(dynamo, fan.content);
+    const fanFriendships = new FriendshipRepository(dynamo, fan.friendships);
     const builder = new FeedBuilder(fanFeed, fanContent, fanFriendships, { cap: FEED_CAP });
     interface Owner {
       ownerId: string;

@@ -8,21 +8,28 @@
 //           (the Feed table's stream keeps running the trimmer, which enforces the cap).
 // FEED_REBUILD_PARALLEL (8) sets how many reconciliations run at once.
 import path from 'node:path';
-import { readEndpoints, useLocalDynamoDb } from './lib/client';
+import { documentClient } from '#shared/adapters/clients';
+import { ContentRepository } from '#shared/adapters/content-repository';
+import { FeedRepository } from '#shared/adapters/feed-repository';
+import { FriendshipRepository } from '#shared/adapters/friendship-repository';
+import { FeedBuilder } from '#shared/feed/builder';
+import { rebuildFeeds } from '#shared/feed/rebuild';
+import { logger } from '#shared/logger';
+import { localDocumentClient, readEndpoints } from './lib/client';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-async function configure(): Promise<{ content: string; friendships: string; feed: string; where: string }> {
+async function configure(): Promise<{ db: DynamoDBDocumentClient; content: string; friendships: string; feed: string; where: string }> {
   const { CONTENT_TABLE, FRIENDSHIPS_TABLE, FEED_TABLE } = process.env;
-  if (CONTENT_TABLE && FRIENDSHIPS_TABLE && FEED_TABLE) return { content: CONTENT_TABLE, friendships: FRIENDSHIPS_TABLE, feed: FEED_TABLE, where: 'the tables named in the environment' };
+  if (CONTENT_TABLE && FRIENDSHIPS_TABLE && FEED_TABLE) return { db: documentClient(), content: CONTENT_TABLE, friendships: FRIENDSHIPS_TABLE, feed: FEED_TABLE, where: 'the tables named in the environment' };
   if (CONTENT_TABLE || FRIENDSHIPS_TABLE || FEED_TABLE) throw new Error('Set all three of CONTENT_TABLE, FRIENDSHIPS_TABLE and FEED_TABLE, or none (to use the local backend).');
   const file = path.resolve(__dirname, '..', process.env.LOCAL_DATA_DIR ?? '.local', 'endpoints.json');
   const endpoints = await readEndpoints(file);
-  useLocalDynamoDb(endpoints);
   const table = (id: string) => {
     const name = endpoints.tables[id];
     if (!name) throw new Error(`${file} names no ${id}: restart the backend with 'npm start'.`);
     return name;
   };
-  return { content: table('ContentTable'), friendships: table('FriendshipsTable'), feed: table('FeedTable'), where: `the local backend (${endpoints.dynamodb})` };
+  return { db: localDocumentClient(endpoints), content: table('ContentTable'), friendships: table('FriendshipsTable'), feed: table('FeedTable'), where: `the local backend (${endpoints.dynamodb})` };
 }
 
 async function main() {
@@ -30,17 +37,11 @@ async function main() {
   const cap = Number(process.env.FEED_CAP ?? 800);
   const parallel = Number(process.env.FEED_REBUILD_PARALLEL ?? 8);
   if (!Number.isInteger(cap) || cap < 1 || !Number.isInteger(parallel) || parallel < 1) throw new Error('FEED_CAP and FEED_REBUILD_PARALLEL must be positive integers.');
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  // Loaded after the environment is set: they create their clients on load.
-  const { ContentRepository } = await import('#shared/adapters/content-repository');
-  const { FriendshipRepository } = await import('#shared/adapters/friendship-repository');
-  const { FeedRepository } = await import('#shared/adapters/feed-repository');
-  const { FeedBuilder } = await import('#shared/feed/builder');
-  const { rebuildFeeds } = await import('#shared/feed/rebuild');
-
-  const content = new ContentRepository(tables.content);
-  const friendships = new FriendshipRepository(tables.friendships);
-  const builder = new FeedBuilder(new FeedRepository(tables.feed), content, friendships, { cap });
+  if (!process.env.POWERTOOLS_LOG_LEVEL) logger.setLogLevel('WARN');
+  const { db } = tables;
+  const content = new ContentRepository(db, tables.content);
+  const friendships = new FriendshipRepository(db, tables.friendships);
+  const builder = new FeedBuilder(new FeedRepository(db, tables.feed), content, friendships, { cap });
   console.log(`Rebuilding ${tables.feed} from ${tables.content} and ${tables.friendships} in ${tables.where} (cap ${cap}, ${parallel} at once)`);
   const result = await rebuildFeeds(builder, content.scanKeys(), {
     parallel,

@@ -1,7 +1,7 @@
 // Configuration is read once, at cold start, and a missing value fails fast with its name.
 
-export function requireEnv(name: string): string {
-  const value = process.env[name]?.trim();
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name]?.trim();
   if (!value) throw new Error(`Missing environment variable ${name}: set it in serverless.yml for this function.`);
   return value;
 }

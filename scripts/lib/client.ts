@@ -7,19 +7,16 @@ import {
   InitiateAuthCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../shared/adapters/clients';
 import type { Endpoints } from '../../infra/local/stack';
 
 export type { Endpoints };
 
-/**
- * Points the shared modules at the local stack's DynamoDB Local: they make their client when
- * loaded, from the SDK's environment variables, so call this before importing them.
- */
-export function useLocalDynamoDb(endpoints: Endpoints): void {
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoints.dynamodb;
-  process.env.AWS_REGION = endpoints.region;
-  process.env.AWS_ACCESS_KEY_ID = endpoints.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = endpoints.credentials.secretAccessKey;
+/** A document client of the local stack's DynamoDB Local, for the stores (shared/adapters). */
+export function localDocumentClient(endpoints: Endpoints): DynamoDBDocumentClient {
+  return documentClient(new DynamoDBClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials: endpoints.credentials }));
 }
 
 // Development runs on Node 20; the deployed functions run on nodejs22.x. The SDK's notice about

@@ -3,7 +3,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ContentRepository } from '#shared/adapters/content-repository';
-import { s3 } from '#shared/adapters/clients';
+import { dynamo, s3 } from '#shared/adapters/clients';
 import { MediaHashes } from '#shared/adapters/media-hashes';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { requireEnv } from '#shared/config';
@@ -11,8 +11,8 @@ import type { ContentItem } from '#shared/domain/content';
 import { logger } from '#shared/logger';
 
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
-const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
-const hashes = new MediaHashes(requireEnv('MEDIA_HASHES_TABLE'));
+const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
+const hashes = new MediaHashes(dynamo, requireEnv('MEDIA_HASHES_TABLE'));
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 const image = (value: unknown) => (value ? (unmarshall(value as Record<string, AttributeValue>) as ContentItem) : undefined);

@@ -1,12 +1,12 @@
 import { ContentRepository } from '#shared/adapters/content-repository';
-import { s3 } from '#shared/adapters/clients';
+import { dynamo, s3 } from '#shared/adapters/clients';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { issueUploadTickets } from '#shared/adapters/upload-tickets';
 import { requireEnv, requireIntEnv } from '#shared/config';
 import { apiRoute } from '#shared/http/api';
 import { apiRoutes } from '#shared/http/routes';
 
-const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
+const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
 const uploadTtlSeconds = requireIntEnv('UPLOAD_URL_TTL_SECONDS');
 // The body's size limit is the stage's (the uploadMaxBytes parameter), as the document states it.

@@ -6,11 +6,12 @@ import { FriendshipRepository } from '#shared/adapters/friendship-repository';
 import { requireEnv, requireIntEnv } from '#shared/config';
 import { FeedBuilder } from '#shared/feed/builder';
 import { logger } from '#shared/logger';
+import { dynamo } from '#shared/adapters/clients';
 
 const builder = new FeedBuilder(
-  new FeedRepository(requireEnv('FEED_TABLE')),
-  new ContentRepository(requireEnv('CONTENT_TABLE')),
-  new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE')),
+  new FeedRepository(dynamo, requireEnv('FEED_TABLE')),
+  new ContentRepository(dynamo, requireEnv('CONTENT_TABLE')),
+  new FriendshipRepository(dynamo, requireEnv('FRIENDSHIPS_TABLE')),
   { cap: requireIntEnv('FEED_CAP') },
 );
 const processor = new BatchProcessor(EventType.DynamoDBStreams);

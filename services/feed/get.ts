@@ -5,9 +5,10 @@ import { contentView } from '#shared/domain/content-view';
 import { FeedReader } from '#shared/feed/reader';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
+import { dynamo } from '#shared/adapters/clients';
 
 const { access, content, friendships, sign } = contentDeps();
-const reader = new FeedReader(new FeedRepository(requireEnv('FEED_TABLE')), content, friendships, access);
+const reader = new FeedReader(new FeedRepository(dynamo, requireEnv('FEED_TABLE')), content, friendships, access);
 
 // GET /feed?limit&cursor: the caller's feed, newest first: their own items, their friends'
 // friends-only items and everyone's public items, READY only, each checked against its current

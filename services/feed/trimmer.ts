@@ -3,8 +3,9 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { FeedRepository } from '#shared/adapters/feed-repository';
 import { requireEnv, requireIntEnv } from '#shared/config';
 import { FeedTrimmer } from '#shared/feed/trimmer';
+import { dynamo } from '#shared/adapters/clients';
 
-const trimmer = new FeedTrimmer(new FeedRepository(requireEnv('FEED_TABLE')), requireIntEnv('FEED_CAP'));
+const trimmer = new FeedTrimmer(new FeedRepository(dynamo, requireEnv('FEED_TABLE')), requireIntEnv('FEED_CAP'));
 const trimEvery = requireIntEnv('FEED_TRIM_EVERY');
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 

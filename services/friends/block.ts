@@ -2,8 +2,9 @@ import { FriendshipRepository } from '#shared/adapters/friendship-repository';
 import { requireEnv } from '#shared/config';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
+import { dynamo } from '#shared/adapters/clients';
 
-const friendships = new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE'));
+const friendships = new FriendshipRepository(dynamo, requireEnv('FRIENDSHIPS_TABLE'));
 
 // POST /blocks/{userId}: drops any friendship or request with userId and hides both from each
 // other. 204, also when the block was already there.

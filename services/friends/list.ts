@@ -4,9 +4,10 @@ import { requireEnv } from '#shared/config';
 import { friendLists, listedUserIds } from '#shared/domain/friendship';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
+import { dynamo } from '#shared/adapters/clients';
 
-const friendships = new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE'));
-const users = new UserRepository(requireEnv('USERS_TABLE'));
+const friendships = new FriendshipRepository(dynamo, requireEnv('FRIENDSHIPS_TABLE'));
+const users = new UserRepository(dynamo, requireEnv('USERS_TABLE'));
 
 // GET /friends: the caller's friends, pending requests both ways and the users the caller blocks,
 // from one Query on the caller's partition; display names from the Users table (BatchGet).

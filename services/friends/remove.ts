@@ -2,8 +2,9 @@ import { FriendshipRepository } from '#shared/adapters/friendship-repository';
 import { requireEnv } from '#shared/config';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
+import { dynamo } from '#shared/adapters/clients';
 
-const friendships = new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE'));
+const friendships = new FriendshipRepository(dynamo, requireEnv('FRIENDSHIPS_TABLE'));
 
 // DELETE /friends/{userId}: unfriends, cancels the caller's request or declines userId's.
 // 204 whether or not there was anything; a block is left as it is (and not revealed).

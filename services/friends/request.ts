@@ -3,8 +3,9 @@ import { requireEnv } from '#shared/config';
 import { friendRequestView } from '#shared/domain/friendship';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
+import { dynamo } from '#shared/adapters/clients';
 
-const friendships = new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE'));
+const friendships = new FriendshipRepository(dynamo, requireEnv('FRIENDSHIPS_TABLE'));
 
 // POST /friends/{userId}: asks userId to be friends, or accepts when userId asked first. Repeating
 // it answers the same state. We do not check that userId exists in Cognito (no AdminGetUser on the

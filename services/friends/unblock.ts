@@ -2,8 +2,9 @@ import { FriendshipRepository } from '#shared/adapters/friendship-repository';
 import { requireEnv } from '#shared/config';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
+import { dynamo } from '#shared/adapters/clients';
 
-const friendships = new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE'));
+const friendships = new FriendshipRepository(dynamo, requireEnv('FRIENDSHIPS_TABLE'));
 
 // DELETE /blocks/{userId}: lifts the caller's own block on userId (a block by userId on the caller
 // stays). 204 whether or not there was one. No friendship comes back: it was dropped by the block.

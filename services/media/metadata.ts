@@ -1,7 +1,7 @@
 import type { Context, SNSEvent } from 'aws-lambda';
 import sharp from 'sharp';
 import { ContentRepository } from '#shared/adapters/content-repository';
-import { s3 } from '#shared/adapters/clients';
+import { dynamo, s3 } from '#shared/adapters/clients';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { requireEnv, requireIntEnv } from '#shared/config';
 import type { MediaMetadata } from '#shared/domain/content';
@@ -12,7 +12,7 @@ import { heifHeaderSize } from '#shared/media/heif';
 import { sniffImageKind } from '#shared/media/sniff';
 import { processUploads } from '#shared/media/upload-processing';
 
-const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
+const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
 const maxBytes = requireIntEnv('UPLOAD_MAX_BYTES');
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { ContentRepository } from '#shared/adapters/content-repository';
-import { s3 } from '#shared/adapters/clients';
+import { dynamo, s3 } from '#shared/adapters/clients';
 import { MediaHashes } from '#shared/adapters/media-hashes';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { requireEnv, requireIntEnv } from '#shared/config';
@@ -10,9 +10,9 @@ import { logger } from '#shared/logger';
 import { makeDerivatives, type DerivativeSpec } from '#shared/media/derivatives';
 import { processUploads } from '#shared/media/upload-processing';
 
-const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
+const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
-const hashes = new MediaHashes(requireEnv('MEDIA_HASHES_TABLE'));
+const hashes = new MediaHashes(dynamo, requireEnv('MEDIA_HASHES_TABLE'));
 const maxBytes = requireIntEnv('UPLOAD_MAX_BYTES');
 const specs: DerivativeSpec[] = [
   { name: 'display', size: requireIntEnv('DISPLAY_SIZE'), fit: 'inside' },

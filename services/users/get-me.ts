@@ -3,8 +3,9 @@ import { requireEnv } from '#shared/config';
 import { meView } from '#shared/domain/profile';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
+import { dynamo } from '#shared/adapters/clients';
 
-const users = new UserRepository(requireEnv('USERS_TABLE'));
+const users = new UserRepository(dynamo, requireEnv('USERS_TABLE'));
 
 // GET /me: the caller's profile; before the first PUT /me, the defaults (nothing is written).
 export const handler = apiRoute(routes.getMe, async ({ userId }) => ({

@@ -7,10 +7,11 @@ import { canView } from '#shared/domain/visibility';
 import { NotFoundError } from '#shared/errors';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
+import { dynamo } from '#shared/adapters/clients';
 
-const users = new UserRepository(requireEnv('USERS_TABLE'));
-const friendships = new FriendshipRepository(requireEnv('FRIENDSHIPS_TABLE'));
-const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
+const users = new UserRepository(dynamo, requireEnv('USERS_TABLE'));
+const friendships = new FriendshipRepository(dynamo, requireEnv('FRIENDSHIPS_TABLE'));
+const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
 
 // GET /users/{id}: a user's public profile and how the caller stands to them. A block either way
 // gets the same 404 as a user without a profile, so nobody learns that they are blocked. The avatar

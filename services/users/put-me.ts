@@ -5,9 +5,10 @@ import { avatarProblem, meView } from '#shared/domain/profile';
 import { ValidationError } from '#shared/errors';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
+import { dynamo } from '#shared/adapters/clients';
 
-const users = new UserRepository(requireEnv('USERS_TABLE'));
-const content = new ContentRepository(requireEnv('CONTENT_TABLE'));
+const users = new UserRepository(dynamo, requireEnv('USERS_TABLE'));
+const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
 
 // PUT /me: creates or replaces the caller's profile (createdAt is kept). An avatar must be one of
 // the caller's own READY pictures.

@@ -2,10 +2,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 
-// Created once per execution environment and reused across invocations. Endpoints come from the
-// SDK's own AWS_ENDPOINT_URL_<SERVICE> variables, which the local stack sets: no local branches.
-export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-  marshallOptions: { removeUndefinedValues: true },
-});
+/** A document client as the stores expect it (undefined attributes left out). */
+export function documentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+// The handlers' clients: created once per execution environment and reused across invocations,
+// then passed to each store. Endpoints come from the SDK's own AWS_ENDPOINT_URL_<SERVICE>
+// variables, which the local stack sets: no local branches. Scripts and tests make their own.
+export const dynamo = documentClient();
 
 export const s3 = new S3Client({});

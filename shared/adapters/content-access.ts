@@ -1,5 +1,4 @@
-import type { ContentRepository } from '#shared/adapters/content-repository';
-import type { FriendshipRepository } from '#shared/adapters/friendship-repository';
+import type { ContentStore, FriendshipStore } from '#shared/feed/ports';
 import type { ContentItem } from '#shared/domain/content';
 import { canView, type Relationship } from '#shared/domain/visibility';
 
@@ -15,8 +14,8 @@ export interface Visible {
  */
 export class ContentAccess {
   constructor(
-    private readonly content: ContentRepository,
-    private readonly friendships: FriendshipRepository,
+    private readonly content: ContentStore,
+    private readonly friendships: FriendshipStore,
   ) {}
 
   async one(viewerId: string, contentId: string): Promise<Visible | undefined> {

@@ -1,20 +1,11 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  GetCommand,
-  paginateScan,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type BatchGetCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '#shared/adapters/clients';
-import { backoff } from '#shared/adapters/friendship-repository';
+import { DeleteCommand, GetCommand, paginateScan, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from '#shared/adapters/dynamo';
 import type { ContentItem, ContentStatus, Derivative, MediaMetadata } from '#shared/domain/content';
 import type { ContentPatch } from '#shared/domain/content-edit';
 import { GALLERY_INDEX_ATTRIBUTE, galleryKeys, type GalleryIndex } from '#shared/domain/visibility';
+import type { ContentStore, GalleryPage } from '#shared/feed/ports';
 
 /** Whether a conditional write happened, and the item's status as the write found it. */
 export interface WriteResult {
@@ -34,17 +25,20 @@ const REJECTED_TTL_SECONDS = 7 * 24 * 60 * 60;
  * instead of failing. Every write that changes status, visibility or deletion also sets the
  * sparse gallery keys (shared/domain/visibility.ts), conditional on the inputs it computed them from.
  */
-export class ContentRepository {
-  constructor(private readonly tableName: string) {}
+export class ContentRepository implements ContentStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
 
   /** Every item's key fields, a page (up to 1 MB of them) at a time: for rebuilding derived data. */
   async *scanKeys(): AsyncGenerator<{ contentId: string; ownerId: string; createdAt: string }[]> {
-    const pages = paginateScan({ client: dynamo }, { TableName: this.tableName, ProjectionExpression: 'contentId, ownerId, createdAt' });
+    const pages = paginateScan({ client: this.db }, { TableName: this.tableName, ProjectionExpression: 'contentId, ownerId, createdAt' });
     for await (const page of pages) yield (page.Items ?? []) as { contentId: string; ownerId: string; createdAt: string }[];
   }
 
   async createPending(item: ContentItem): Promise<void> {
-    await dynamo.send(
+    await this.db.send(
       new PutCommand({
         TableName: this.tableName,
         Item: { ...item, ...galleryKeys(item).set },
@@ -55,7 +49,7 @@ export class ContentRepository {
 
   /** Several new items at once, all or none (TransactWriteItems takes up to 100). */
   async createPendingMany(items: ContentItem[]): Promise<void> {
-    await dynamo.send(
+    await this.db.send(
       new TransactWriteCommand({
         TransactItems: items.map((item) => ({
           Put: { TableName: this.tableName, Item: { ...item, ...galleryKeys(item).set }, ConditionExpression: 'attribute_not_exists(contentId)' },
@@ -66,27 +60,15 @@ export class ContentRepository {
 
   /** A strongly consistent read: API paths must see their own and others' latest writes. */
   async get(contentId: string): Promise<ContentItem | undefined> {
-    const out = await dynamo.send(new GetCommand({ TableName: this.tableName, Key: { contentId }, ConsistentRead: true }));
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { contentId }, ConsistentRead: true }));
     return out.Item as ContentItem | undefined;
   }
 
   /** Up to any number of items by id (BatchGetItem per 100, UnprocessedKeys retried); missing ids are absent. */
   async getMany(contentIds: string[]): Promise<Map<string, ContentItem>> {
-    const found = new Map<string, ContentItem>();
-    const ids = [...new Set(contentIds)];
-    for (let i = 0; i < ids.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = ids.slice(i, i + 100).map((contentId) => ({ contentId }));
-      for (let attempt = 0; keys?.length; attempt++) {
-        if (attempt > 0) await backoff(attempt);
-        if (attempt > 10) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after ${attempt} attempts`);
-        const out: BatchGetCommandOutput = await dynamo.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of out.Responses?.[this.tableName] ?? []) found.set((item as ContentItem).contentId, item as ContentItem);
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
-    return found;
+    const keys = [...new Set(contentIds)].map((contentId) => ({ contentId }));
+    const items = await batchGetAll<ContentItem>(this.db, this.tableName, keys, { consistent: true });
+    return new Map(items.map((item) => [item.contentId, item]));
   }
 
   /**
@@ -100,11 +82,11 @@ export class ContentRepository {
     startKey?: Record<string, unknown>,
     /** Only items created at or before this time. */
     createdAtMost?: string,
-  ) {
+  ): Promise<GalleryPage> {
     const attribute = GALLERY_INDEX_ATTRIBUTE[index];
     // One more than asked tells whether another page exists, so the last page carries no cursor
     // (rather than a cursor to an empty page).
-    const out = await dynamo.send(
+    const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: index,
@@ -201,7 +183,7 @@ export class ContentRepository {
       if (patch.location !== undefined) (patch.location ? (set.location = patch.location) : remove.push('location'));
       const names = Object.keys(set);
       try {
-        const out = await dynamo.send(
+        const out = await this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: { contentId },
@@ -230,7 +212,7 @@ export class ContentRepository {
   async softDelete(contentId: string, ownerId: string, now = new Date()): Promise<boolean> {
     const keys = galleryKeys({ ownerId, status: 'DELETED', visibility: 'private', deletedAt: now.toISOString() });
     try {
-      await dynamo.send(
+      await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { contentId },
@@ -250,7 +232,7 @@ export class ContentRepository {
   /** Removes a soft-deleted item for good, once its files are gone (the cleanup cascade's last step). */
   async purge(contentId: string): Promise<void> {
     try {
-      await dynamo.send(new DeleteCommand({ TableName: this.tableName, Key: { contentId }, ConditionExpression: 'attribute_exists(deletedAt)' }));
+      await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { contentId }, ConditionExpression: 'attribute_exists(deletedAt)' }));
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
@@ -263,7 +245,7 @@ export class ContentRepository {
     extraCondition?: string,
   ): Promise<WriteResult> {
     try {
-      await dynamo.send(
+      await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { contentId },

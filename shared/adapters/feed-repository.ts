@@ -1,16 +1,8 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type BatchWriteCommandOutput,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '#shared/adapters/clients';
-import { backoff } from '#shared/adapters/friendship-repository';
-import { chunks, inParallel } from '#shared/concurrency';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll, queryAll, type WriteRequest } from '#shared/adapters/dynamo';
+
 import {
   PUBLIC_BUCKETS_KEY,
   WINDOW_SORT_KEY,
@@ -21,25 +13,21 @@ import {
   type FeedEntryKey,
   type FeedRef,
 } from '#shared/domain/feed';
+import type { FeedStore, RefPage } from '#shared/feed/ports';
 
-/** A source's newest refs below a position, and whether it holds more below the last one. */
-export interface RefPage {
-  refs: FeedRef[];
-  more: boolean;
-}
 
-const BATCH_WRITE_MAX = 25;
 
 /**
  * The Feed table (shared/domain/feed.ts has the key layout). Writes are BatchWriteItem of
  * deterministic keys: putting an entry twice or deleting a missing one is harmless, so a replay of
  * any write is too.
  */
-export class FeedRepository {
+export class FeedRepository implements FeedStore {
   /** Public days already marked by this execution environment (the marker is written once per day). */
   private readonly markedBuckets = new Set<string>();
 
   constructor(
+    private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
     /** BatchWriteItem requests in flight at once for one write. */
     private readonly writeConcurrency = 8,
@@ -48,35 +36,25 @@ export class FeedRepository {
   /** Puts and deletes entries, 25 per BatchWriteItem, UnprocessedItems retried with backoff. */
   async write(puts: readonly FeedEntry[], deletes: readonly FeedEntryKey[] = []): Promise<void> {
     // One request may not name a key twice; the last operation on a key wins.
-    const ops = new Map<string, Record<string, unknown>>();
+    const ops = new Map<string, WriteRequest>();
     for (const e of deletes) ops.set(`${e.feedKey}|${e.sortKey}`, { DeleteRequest: { Key: { feedKey: e.feedKey, sortKey: e.sortKey } } });
     for (const e of puts) {
       const item = { feedKey: e.feedKey, sortKey: e.sortKey, contentId: e.contentId, ownerId: e.ownerId };
       ops.set(`${e.feedKey}|${e.sortKey}`, { PutRequest: { Item: item } });
     }
-    await inParallel(chunks([...ops.values()], BATCH_WRITE_MAX), this.writeConcurrency, (chunk) => this.batchWrite(chunk));
-  }
-
-  private async batchWrite(requests: Record<string, unknown>[]): Promise<void> {
-    let pending: Record<string, unknown>[] | undefined = requests;
-    for (let attempt = 0; pending?.length; attempt++) {
-      if (attempt > 10) throw new Error(`BatchWriteItem left ${pending.length} feed writes unprocessed after ${attempt} attempts`);
-      if (attempt > 0) await backoff(attempt);
-      const out: BatchWriteCommandOutput = await dynamo.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }));
-      pending = out.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined;
-    }
+    await batchWriteAll(this.db, this.tableName, [...ops.values()], { concurrency: this.writeConcurrency });
   }
 
   /** Records that a public day has entries (once per day and execution environment). */
   async markPublicBucket(bucket: string): Promise<void> {
     if (this.markedBuckets.has(bucket)) return;
-    await dynamo.send(new PutCommand({ TableName: this.tableName, Item: { feedKey: PUBLIC_BUCKETS_KEY, sortKey: bucket } }));
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { feedKey: PUBLIC_BUCKETS_KEY, sortKey: bucket } }));
     this.markedBuckets.add(bucket);
   }
 
   /** The user's window floor: entries above it are complete; at or below it, feeds are computed on read. */
   async floor(userId: string): Promise<string | undefined> {
-    const out = await dynamo.send(
+    const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { feedKey: userFeedKey(userId), sortKey: WINDOW_SORT_KEY }, ConsistentRead: true }),
     );
     return out.Item?.floor as string | undefined;
@@ -85,7 +63,7 @@ export class FeedRepository {
   /** Raises the floor (never lowers it): written before the entries below it are dropped. */
   async raiseFloor(userId: string, floor: string): Promise<void> {
     try {
-      await dynamo.send(
+      await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { feedKey: userFeedKey(userId), sortKey: WINDOW_SORT_KEY },
@@ -107,7 +85,7 @@ export class FeedRepository {
   async userPage(userId: string, before: string | undefined, limit: number): Promise<RefPage & { floor?: string }> {
     const feedKey = userFeedKey(userId);
     const query = (condition: string, values: Record<string, unknown>, n: number) =>
-      dynamo.send(
+      this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: `feedKey = :k AND ${condition}`,
@@ -161,7 +139,7 @@ export class FeedRepository {
   }
 
   private async bucketsBefore(bucket: string, n: number): Promise<string[]> {
-    const out = await dynamo.send(
+    const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'feedKey = :k AND sortKey < :b',
@@ -175,7 +153,7 @@ export class FeedRepository {
 
   /** Up to `limit` refs of one partition below `upper`, newest first. */
   private async queryAll(feedKey: string, upper: string, limit: number): Promise<RefPage> {
-    const out = await dynamo.send(
+    const out = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'feedKey = :k AND sortKey < :u',
@@ -197,7 +175,7 @@ export class FeedRepository {
     const keys: string[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const out: QueryCommandOutput = await dynamo.send(
+      const out: QueryCommandOutput = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: below ? 'feedKey = :k AND sortKey <= :b' : range.above === undefined ? 'feedKey = :k AND sortKey < :top' : 'feedKey = :k AND sortKey BETWEEN :a AND :top',
@@ -231,24 +209,15 @@ export class FeedRepository {
   /** Every entry of a user's partition (the window marker aside), newest first; ownerId narrows it. */
   async entriesOf(userId: string, ownerId?: string): Promise<FeedEntry[]> {
     const feedKey = userFeedKey(userId);
-    const entries: FeedEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out: QueryCommandOutput = await dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'feedKey = :k AND sortKey < :top',
-          ...(ownerId ? { FilterExpression: 'ownerId = :o' } : {}),
-          ExpressionAttributeValues: { ':k': feedKey, ':top': WINDOW_SORT_KEY, ...(ownerId ? { ':o': ownerId } : {}) },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      entries.push(...(out.Items ?? []).map((i) => ({ feedKey, ...toRef(i) })));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return entries;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'feedKey = :k AND sortKey < :top',
+      ...(ownerId ? { FilterExpression: 'ownerId = :o' } : {}),
+      ExpressionAttributeValues: { ':k': feedKey, ':top': WINDOW_SORT_KEY, ...(ownerId ? { ':o': ownerId } : {}) },
+      ScanIndexForward: false,
+      ConsistentRead: true,
+    });
+    return items.map((i) => ({ feedKey, ...toRef(i) }));
   }
 }
 

@@ -1,16 +1,11 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type BatchGetCommandOutput,
-  type QueryCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '#shared/adapters/clients';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '#shared/errors';
 import { logger } from '#shared/logger';
 import { isMutualFriend, transition, type EdgePair, type FriendshipAction, type FriendshipEdge, type Standing } from '#shared/domain/friendship';
 import type { Relationship } from '#shared/domain/visibility';
+import type { FriendshipStore } from '#shared/feed/ports';
+import { batchGetAll, queryAll } from '#shared/adapters/dynamo';
 
 /** What an edge (viewer -> other) means for what the viewer may see of the other's content. */
 export function relationshipOf(viewerId: string, otherId: string, edge: FriendshipEdge | undefined): Relationship {
@@ -26,11 +21,14 @@ export function relationshipOf(viewerId: string, otherId: string, edge: Friendsh
 const PAIR_WRITE_ATTEMPTS = 6;
 
 /** The Friendships table: how users stand to each other, and changing it one pair at a time. */
-export class FriendshipRepository {
-  constructor(private readonly tableName: string) {}
+export class FriendshipRepository implements FriendshipStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
 
   async edge(userId: string, friendId: string): Promise<FriendshipEdge | undefined> {
-    const out = await dynamo.send(new GetCommand({ TableName: this.tableName, Key: { userId, friendId }, ConsistentRead: true }));
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { userId, friendId }, ConsistentRead: true }));
     return out.Item as FriendshipEdge | undefined;
   }
 
@@ -47,39 +45,20 @@ export class FriendshipRepository {
       result.set(id, 'self');
       return false;
     });
-    const edges = new Map<string, FriendshipEdge>();
-    for (let i = 0; i < wanted.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = wanted.slice(i, i + 100).map((friendId) => ({ userId: viewerId, friendId }));
-      for (let attempt = 0; keys?.length; attempt++) {
-        if (attempt > 0) await backoff(attempt);
-        const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of out.Responses?.[this.tableName] ?? []) edges.set((item as FriendshipEdge).friendId, item as FriendshipEdge);
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
-        if (attempt > 8 && keys?.length) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after ${attempt} retries`);
-      }
-    }
+    const keys = wanted.map((friendId) => ({ userId: viewerId, friendId }));
+    const edges = new Map((await batchGetAll<FriendshipEdge>(this.db, this.tableName, keys, { consistent: true })).map((e) => [e.friendId, e]));
     for (const id of wanted) result.set(id, relationshipOf(viewerId, id, edges.get(id)));
     return result;
   }
 
   /** Every edge of the user's partition: one Query, followed through all its pages (no Scan). */
   async edgesOf(userId: string): Promise<FriendshipEdge[]> {
-    const edges: FriendshipEdge[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out: QueryCommandOutput = await dynamo.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'userId = :u',
-          ExpressionAttributeValues: { ':u': userId },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      edges.push(...((out.Items ?? []) as FriendshipEdge[]));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return edges;
+    return queryAll<FriendshipEdge>(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'userId = :u',
+      ExpressionAttributeValues: { ':u': userId },
+      ConsistentRead: true,
+    });
   }
 
   /** The user's mutual friends (ids, sorted), read consistently. */
@@ -115,7 +94,7 @@ export class FriendshipRepository {
         if (!isLostRace(error)) throw error;
         if (attempt >= PAIR_WRITE_ATTEMPTS) throw new ConflictError('The friendship changed concurrently too often; try again.');
         logger.info('Friendship pair changed since it was read; reading it again', { action, attempt });
-        await backoff(attempt);
+        await pairBackoff(attempt);
       }
     }
   }
@@ -126,7 +105,7 @@ export class FriendshipRepository {
    * ConditionCheck, so a concurrent creation of it cancels the transaction too.
    */
   private async writePair(a: string, b: string, before: EdgePair, after: EdgePair): Promise<void> {
-    await dynamo.send(
+    await this.db.send(
       new TransactWriteCommand({
         TransactItems: [this.writeOf({ userId: a, friendId: b }, before[0], after[0]), this.writeOf({ userId: b, friendId: a }, before[1], after[1])],
       }),
@@ -156,8 +135,8 @@ function isLostRace(error: unknown): boolean {
   return reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict');
 }
 
-/** Exponential backoff with full jitter, for UnprocessedKeys/UnprocessedItems retries. */
-export function backoff(attempt: number, baseMs = 50, capMs = 2000): Promise<void> {
+/** Exponential backoff with full jitter, between attempts of a pair write. */
+function pairBackoff(attempt: number, baseMs = 50, capMs = 2000): Promise<void> {
   const ms = Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,6 +1,6 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '#shared/adapters/clients';
 
 /**
  * The MediaHashes table: which of an owner's items holds the original with a given SHA-256.
@@ -8,7 +8,10 @@ import { dynamo } from '#shared/adapters/clients';
  * the bytes and the other learns which one.
  */
 export class MediaHashes {
-  constructor(private readonly tableName: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
 
   /**
    * Claims `sha256` for `contentId` unless another item holds it; returns that other item's id.
@@ -16,7 +19,7 @@ export class MediaHashes {
    */
   async claim(ownerId: string, sha256: string, contentId: string, replacing?: string): Promise<string | undefined> {
     try {
-      await dynamo.send(
+      await this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ownerHash: `${ownerId}#${sha256}`, contentId, claimedAt: new Date().toISOString() },
@@ -37,7 +40,7 @@ export class MediaHashes {
   /** Releases the claim if `contentId` still holds it (when that item is deleted). */
   async release(ownerId: string, sha256: string, contentId: string): Promise<void> {
     try {
-      await dynamo.send(
+      await this.db.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: { ownerHash: `${ownerId}#${sha256}` },

@@ -1,14 +1,17 @@
-import { BatchGetCommand, GetCommand, UpdateCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { dynamo } from '#shared/adapters/clients';
-import { backoff } from '#shared/adapters/friendship-repository';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from '#shared/adapters/dynamo';
 import type { Profile, ProfileInput } from '#shared/domain/profile';
 
 /** The Users table: one profile item per user, keyed by userId. */
 export class UserRepository {
-  constructor(private readonly tableName: string) {}
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
 
   async get(userId: string): Promise<Profile | undefined> {
-    const out = await dynamo.send(new GetCommand({ TableName: this.tableName, Key: { userId } }));
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { userId } }));
     return out.Item as Profile | undefined;
   }
 
@@ -18,7 +21,7 @@ export class UserRepository {
    */
   async save(userId: string, input: ProfileInput, now = new Date()): Promise<Profile> {
     const avatar = input.avatarContentId ?? undefined;
-    const out = await dynamo.send(
+    const out = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { userId },
@@ -46,26 +49,10 @@ export class UserRepository {
 
   /** Display names of those users who have a profile (one BatchGetItem per 100, unprocessed keys retried). */
   async displayNames(userIds: readonly string[]): Promise<Map<string, string>> {
+    const keys = [...new Set(userIds)].map((userId) => ({ userId }));
+    const items = await batchGetAll(this.db, this.tableName, keys, { projection: { expression: '#id, #name', names: { '#id': 'userId', '#name': 'displayName' } } });
     const names = new Map<string, string>();
-    const wanted = [...new Set(userIds)];
-    for (let i = 0; i < wanted.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = wanted.slice(i, i + 100).map((userId) => ({ userId }));
-      for (let attempt = 0; keys?.length; attempt++) {
-        if (attempt > 0) await backoff(attempt);
-        const out: BatchGetCommandOutput = await dynamo.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: { Keys: keys, ProjectionExpression: '#id, #name', ExpressionAttributeNames: { '#id': 'userId', '#name': 'displayName' } },
-            },
-          }),
-        );
-        for (const item of out.Responses?.[this.tableName] ?? []) {
-          if (typeof item.displayName === 'string' && item.displayName) names.set(item.userId as string, item.displayName);
-        }
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
-        if (attempt > 8 && keys?.length) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed after ${attempt} retries`);
-      }
-    }
+    for (const item of items) if (typeof item.displayName === 'string' && item.displayName) names.set(item.userId as string, item.displayName);
     return names;
   }
 }

@@ -1,9 +1,6 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ContentRepository } from '#shared/adapters/content-repository';
-import type { FeedRepository } from '#shared/adapters/feed-repository';
-import type { FriendshipRepository } from '#shared/adapters/friendship-repository';
 import type { ContentItem } from '#shared/domain/content';
 import {
   inFeeds,
@@ -14,6 +11,7 @@ import {
   type FeedEntry,
 } from '#shared/domain/feed';
 import { isMutualFriend, standingOf, type FriendshipEdge } from '#shared/domain/friendship';
+import type { ContentStore, FeedStore, FriendshipStore } from '#shared/feed/ports';
 import { logger } from '#shared/logger';
 
 export interface FeedBuilderOptions {
@@ -43,9 +41,9 @@ const image = (value: unknown): Image => (value ? unmarshall(value as Record<str
  */
 export class FeedBuilder {
   constructor(
-    private readonly feed: FeedRepository,
-    private readonly content: ContentRepository,
-    private readonly friendships: FriendshipRepository,
+    private readonly feed: FeedStore,
+    private readonly content: ContentStore,
+    private readonly friendships: FriendshipStore,
     private readonly options: FeedBuilderOptions,
   ) {}
 

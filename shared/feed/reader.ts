@@ -1,7 +1,5 @@
 import type { ContentAccess, Visible } from '#shared/adapters/content-access';
-import type { ContentRepository } from '#shared/adapters/content-repository';
-import type { FeedRepository, RefPage } from '#shared/adapters/feed-repository';
-import type { FriendshipRepository } from '#shared/adapters/friendship-repository';
+import type { ContentStore, FeedStore, FriendshipStore, RefPage } from '#shared/feed/ports';
 import type { ContentItem } from '#shared/domain/content';
 import { inParallel } from '#shared/concurrency';
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
@@ -29,10 +27,10 @@ export interface FeedPage {
  */
 export class FeedReader {
   constructor(
-    private readonly feed: FeedRepository,
-    private readonly content: ContentRepository,
-    private readonly friendships: FriendshipRepository,
-    private readonly access: ContentAccess,
+    private readonly feed: FeedStore,
+    private readonly content: ContentStore,
+    private readonly friendships: FriendshipStore,
+    private readonly access: Pick<ContentAccess, 'many'>,
   ) {}
 
   async page(viewerId: string, limit: number, cursor?: string): Promise<FeedPage> {

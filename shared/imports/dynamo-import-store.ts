@@ -1,13 +1,10 @@
-import { BatchGetCommand, BatchWriteCommand, type BatchGetCommandOutput, type BatchWriteCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backoff } from '#shared/adapters/friendship-repository';
-import { chunks, inParallel } from '#shared/concurrency';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll, batchWriteAll, DEFAULT_RETRY, type RetryPolicy } from '#shared/adapters/dynamo';
 import type { FriendshipEdge } from '#shared/domain/friendship';
 import type { ImportStore } from './importer';
 import { edgeKey } from './plan';
 
-/** BatchGetItem takes at most 100 keys, BatchWriteItem at most 25 requests. */
-export const BATCH_GET_MAX = 100;
-export const BATCH_WRITE_MAX = 25;
+export { BATCH_GET_MAX, BATCH_WRITE_MAX } from '#shared/adapters/dynamo';
 
 export interface BatchOptions {
   /** Batch requests in flight at once, per table. */
@@ -27,8 +24,7 @@ export interface BatchOptions {
  */
 export class DynamoImportStore implements ImportStore {
   private readonly concurrency: number;
-  private readonly maxRetries: number;
-  private readonly sleep: (attempt: number) => Promise<void>;
+  private readonly retry: RetryPolicy;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -36,8 +32,7 @@ export class DynamoImportStore implements ImportStore {
     options: BatchOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 4;
-    this.maxRetries = options.maxRetries ?? 12;
-    this.sleep = options.sleep ?? ((attempt) => backoff(attempt, 50, 3000));
+    this.retry = { maxRetries: options.maxRetries ?? DEFAULT_RETRY.maxRetries, sleep: options.sleep ?? DEFAULT_RETRY.sleep };
   }
 
   async getUsers(userIds: string[]): Promise<Map<string, Record<string, unknown>>> {
@@ -61,27 +56,10 @@ export class DynamoImportStore implements ImportStore {
   }
 
   private async batchGet(table: string, keys: Array<Record<string, unknown>>, onItem: (item: Record<string, unknown>) => void): Promise<void> {
-    await inParallel(chunks(keys, BATCH_GET_MAX), this.concurrency, async (batch) => {
-      let pending: Array<Record<string, unknown>> | undefined = batch;
-      for (let attempt = 0; pending?.length; attempt++) {
-        if (attempt > this.maxRetries) throw new Error(`BatchGetItem on ${table} left ${pending.length} keys unprocessed after ${this.maxRetries} retries`);
-        if (attempt > 0) await this.sleep(attempt);
-        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
-        for (const item of out.Responses?.[table] ?? []) onItem(item);
-        pending = out.UnprocessedKeys?.[table]?.Keys;
-      }
-    });
+    for (const item of await batchGetAll(this.db, table, keys, { consistent: true, retry: this.retry, concurrency: this.concurrency })) onItem(item);
   }
 
-  private async batchWrite(table: string, items: Array<Record<string, unknown>>): Promise<void> {
-    await inParallel(chunks(items, BATCH_WRITE_MAX), this.concurrency, async (batch) => {
-      let pending: NonNullable<BatchWriteCommandOutput['UnprocessedItems']>[string] | undefined = batch.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; pending?.length; attempt++) {
-        if (attempt > this.maxRetries) throw new Error(`BatchWriteItem on ${table} left ${pending.length} items unprocessed after ${this.maxRetries} retries`);
-        if (attempt > 0) await this.sleep(attempt);
-        const out: BatchWriteCommandOutput = await this.db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-        pending = out.UnprocessedItems?.[table];
-      }
-    });
+  private batchWrite(table: string, items: Array<Record<string, unknown>>): Promise<void> {
+    return batchWriteAll(this.db, table, items.map((Item) => ({ PutRequest: { Item } })), { retry: this.retry, concurrency: this.concurrency });
   }
 }

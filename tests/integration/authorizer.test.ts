@@ -8,6 +8,7 @@ import { isNativeError } from 'node:util/types';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { createLocalJWKSet, createRemoteJWKSet, type JWK } from 'jose';
+import { authorizerConfig, authorizerHandler } from '#shared/auth/authorizer';
 import { logger } from '#shared/logger';
 import { createTokenVerifier, normalizeIssuer, UnauthorizedError, type UnauthorizedReason } from '#shared/auth/verify-token';
 import { startIdentityProvider, type IdentityProvider } from '../../infra/local/identity';
@@ -32,7 +33,7 @@ import {
   type SigningKit,
 } from '../support/tokens';
 
-type Handler = typeof import('../../services/auth/authorizer').handler;
+type Handler = ReturnType<typeof authorizerHandler>;
 
 const region = 'us-east-1';
 const userPoolId = 'us-east-1_AuthzTest';
@@ -86,16 +87,13 @@ describe('Lambda authorizer (services/auth/authorizer.ts) with the local identit
   let kit: SigningKit;
   let publicJwk: JWK;
   let user: { sub: string; accessToken: string; idToken: string };
-  const savedEnv = { issuer: process.env.USER_POOL_ISSUER, client: process.env.USER_POOL_CLIENT_ID };
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'media-share-authz-'));
     idp = await startIdentityProvider({ port: 0, dataDir, userPoolId, clientId, region });
 
-    // The module reads its environment when loaded: set it first, then import.
-    process.env.USER_POOL_ISSUER = idp.issuer;
-    process.env.USER_POOL_CLIENT_ID = clientId;
-    ({ handler } = await import('../../services/auth/authorizer'));
+    // As the function's entry makes it, from the environment the definition gives it.
+    handler = authorizerHandler(authorizerConfig({ USER_POOL_ISSUER: idp.issuer, USER_POOL_CLIENT_ID: clientId }));
 
     const key = await loadIdentityProviderKey(dataDir);
     kit = { privateKey: key.privateKey, kid: key.kid, issuer: idp.issuer, clientId };
@@ -119,10 +117,6 @@ describe('Lambda authorizer (services/auth/authorizer.ts) with the local identit
     cognito?.destroy();
     await idp?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    for (const [name, value] of [['USER_POOL_ISSUER', savedEnv.issuer], ['USER_POOL_CLIENT_ID', savedEnv.client]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
     jest.restoreAllMocks();
   });
 
@@ -267,24 +261,12 @@ describe('token verifier (shared/auth/verify-token.ts) with a local JWKS', () =>
 });
 
 describe('authorizer configuration', () => {
-  it('fails at load time, naming the variable, when the environment is incomplete', async () => {
-    const saved = { issuer: process.env.USER_POOL_ISSUER, client: process.env.USER_POOL_CLIENT_ID };
-    try {
-      jest.resetModules();
-      delete process.env.USER_POOL_ISSUER;
-      process.env.USER_POOL_CLIENT_ID = 'x';
-      await expect(import('../../services/auth/authorizer')).rejects.toThrow('USER_POOL_ISSUER');
-
-      jest.resetModules();
-      process.env.USER_POOL_ISSUER = 'cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc';
-      delete process.env.USER_POOL_CLIENT_ID;
-      await expect(import('../../services/auth/authorizer')).rejects.toThrow('USER_POOL_CLIENT_ID');
-    } finally {
-      for (const [name, value] of [['USER_POOL_ISSUER', saved.issuer], ['USER_POOL_CLIENT_ID', saved.client]] as const) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-      jest.resetModules();
-    }
+  it('names the missing variable when the environment is incomplete (the entry reads it at load)', () => {
+    expect(() => authorizerConfig({ USER_POOL_CLIENT_ID: 'x' })).toThrow('USER_POOL_ISSUER');
+    expect(() => authorizerConfig({ USER_POOL_ISSUER: 'cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc', USER_POOL_CLIENT_ID: ' ' })).toThrow('USER_POOL_CLIENT_ID');
+    expect(authorizerConfig({ USER_POOL_ISSUER: 'cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc', USER_POOL_CLIENT_ID: 'x' })).toEqual({
+      issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc',
+      clientId: 'x',
+    });
   });
 });

@@ -26,7 +26,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Visibility } from '../../shared/domain/content';
 import { StreamTap, streamsClient } from '../support/stream-records';
 import { cloneTable as cloneStackTable } from '../support/tables';
-import { loadFeedModules, type FeedModules } from '../support/feed-modules';
+import { feedModules, type FeedModules } from '../support/feed-modules';
 import { stackEndpoints } from '../support/endpoints';
 
 const endpoints = stackEndpoints();
@@ -39,7 +39,7 @@ const streams = streamsClient(endpoints.dynamodb, endpoints.region, endpoints.cr
 let mods: FeedModules;
 
 beforeAll(async () => {
-  mods = await loadFeedModules(endpoints);
+  mods = feedModules(endpoints);
 });
 
 /** A fresh, empty copy of one of the stack's tables (keys, indexes, stream). */
@@ -201,9 +201,9 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
     cloneTable('FeedTable', suffix),
   ]);
   try {
-    const content = new mods.ContentRepository(contentTable);
-    const friendships = new mods.FriendshipRepository(friendshipsTable);
-    const feed = new mods.FeedRepository(feedTable);
+    const content = new mods.ContentRepository(mods.db, contentTable);
+    const friendships = new mods.FriendshipRepository(mods.db, friendshipsTable);
+    const feed = new mods.FeedRepository(mods.db, feedTable);
     const builder = new mods.FeedBuilder(feed, content, friendships, { cap });
     const trimmer = new mods.FeedTrimmer(feed, cap);
     const reader = new mods.FeedReader(feed, content, friendships, new mods.ContentAccess(content, friendships));
@@ -391,7 +391,7 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
     // `npm run feeds:rebuild` does), with the trimmer on that table's records: the same feeds.
     const rebuiltTable = await cloneTable('FeedTable', `${suffix}-r`);
     try {
-      const rebuilt = new mods.FeedRepository(rebuiltTable);
+      const rebuilt = new mods.FeedRepository(mods.db, rebuiltTable);
       const rebuiltTap = await StreamTap.open(ddb, streams, rebuiltTable, endpoints.region);
       const result = await mods.rebuildFeeds(new mods.FeedBuilder(rebuilt, content, friendships, { cap }), content.scanKeys(), { parallel: 3 });
       expect(result).toMatchObject({ done: true, items: model.items.filter((i) => !i.purged).length });
@@ -417,7 +417,7 @@ async function queryAll(table: string, feedKey: string): Promise<Record<string, 
   const out: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await mods.dynamo.send(
+    const page = await mods.db.send(
       new QueryCommand({ TableName: table, KeyConditionExpression: 'feedKey = :k', ExpressionAttributeValues: { ':k': feedKey }, ConsistentRead: true, ExclusiveStartKey: startKey }),
     );
     out.push(...(page.Items ?? []));

@@ -9,7 +9,7 @@
 // correct that. Reading the state again after writing shows a new friend and starts over.
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadFeedModules, type FeedModules } from '../support/feed-modules';
+import { feedModules, type FeedModules } from '../support/feed-modules';
 import { cloneTable } from '../support/tables';
 import { stackEndpoints } from '../support/endpoints';
 
@@ -25,7 +25,7 @@ afterAll(async () => {
 let mods: FeedModules;
 
 beforeAll(async () => {
-  mods = await loadFeedModules(endpoints);
+  mods = feedModules(endpoints);
 });
 
 describe('the feed builder under a race between an item and a friendship of its owner', () => {
@@ -35,9 +35,9 @@ describe('the feed builder under a race between an item and a friendship of its 
       ['ContentTable', 'FriendshipsTable', 'FeedTable'].map((id) => cloneTable(ddb, endpoints.tables[id]!, suffix)),
     )) as [string, string, string];
     tables.push(contentTable, friendshipsTable, feedTable);
-    const content = new mods.ContentRepository(contentTable);
-    const friendships = new mods.FriendshipRepository(friendshipsTable);
-    const feed = new mods.FeedRepository(feedTable);
+    const content = new mods.ContentRepository(mods.db, contentTable);
+    const friendships = new mods.FriendshipRepository(mods.db, friendshipsTable);
+    const feed = new mods.FeedRepository(mods.db, feedTable);
     const [owner, friend] = [randomUUID(), randomUUID()];
 
     // The friend has asked; the owner's answer comes in step 2. The item has both media results

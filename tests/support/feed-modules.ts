@@ -1,23 +1,31 @@
-// The feed's shared modules, loaded in the test's own process against the local stack's DynamoDB
-// Local (for tests that drive the builder, trimmer and reader themselves, on tables of their own).
-import { useLocalDynamoDb, type Endpoints } from '../../scripts/lib/client';
+// The feed's shared modules with a document client of the local stack's DynamoDB Local, for the
+// tests that drive the builder, trimmer and reader themselves, on tables of their own.
+import * as contentAccess from '../../shared/adapters/content-access';
+import * as contentRepository from '../../shared/adapters/content-repository';
+import * as feedRepository from '../../shared/adapters/feed-repository';
+import * as friendshipRepository from '../../shared/adapters/friendship-repository';
+import * as content from '../../shared/domain/content';
+import * as builder from '../../shared/feed/builder';
+import * as reader from '../../shared/feed/reader';
+import * as rebuild from '../../shared/feed/rebuild';
+import * as trimmer from '../../shared/feed/trimmer';
+import { logger } from '../../shared/logger';
+import { localDocumentClient, type Endpoints } from '../../scripts/lib/client';
 
-export async function loadFeedModules(endpoints: Endpoints) {
-  // Before the imports: the modules make their DynamoDB client when loaded.
-  useLocalDynamoDb(endpoints);
-  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+export function feedModules(endpoints: Endpoints) {
+  logger.setLogLevel('ERROR');
   return {
-    ...(await import('../../shared/adapters/content-repository')),
-    ...(await import('../../shared/adapters/friendship-repository')),
-    ...(await import('../../shared/adapters/feed-repository')),
-    ...(await import('../../shared/adapters/content-access')),
-    ...(await import('../../shared/feed/builder')),
-    ...(await import('../../shared/feed/trimmer')),
-    ...(await import('../../shared/feed/reader')),
-    ...(await import('../../shared/feed/rebuild')),
-    ...(await import('../../shared/domain/content')),
-    ...(await import('../../shared/adapters/clients')),
+    ...contentRepository,
+    ...friendshipRepository,
+    ...feedRepository,
+    ...contentAccess,
+    ...builder,
+    ...trimmer,
+    ...reader,
+    ...rebuild,
+    ...content,
+    db: localDocumentClient(endpoints),
   };
 }
 
-export type FeedModules = Awaited<ReturnType<typeof loadFeedModules>>;
+export type FeedModules = ReturnType<typeof feedModules>;
