@@ -120,7 +120,7 @@ const CLOCK_TICKS_PER_SECOND = Number(output('getconf', ['CLK_TCK'])) || 100;
  * tool's CPU time, at a resolution of one clock tick (10 ms). Children still running (the bench's
  * own worker processes) do not count until they end.
  */
-export function endedChildrenCpuMs(): number {
+function endedChildrenCpuMs(): number {
   const stat = readFileSync('/proc/self/stat', 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state): cutime is field 16, cstime field 17.

@@ -40,7 +40,7 @@ import { localLog } from './log';
 
 const log = localLog('dynamodb');
 
-export const JAVA_INSTALL_HINT =
+const JAVA_INSTALL_HINT =
   "install it with 'apt-get install openjdk-17-jre-headless' (Debian/Ubuntu) or 'brew install openjdk@17' (macOS), then run npm start again.";
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5_000;
@@ -108,7 +108,7 @@ function installExitHook(): void {
 }
 
 /** Stops every DynamoDB Local this process started (for an orchestrator's shutdown sequence). */
-export async function stopAllDynamoDbLocal(): Promise<void> {
+async function stopAllDynamoDbLocal(): Promise<void> {
   await Promise.all([...running].map((r) => r.stop()));
 }
 
@@ -363,9 +363,9 @@ export function processIsRunning(pid: number): boolean {
 // Tables from CloudFormation
 
 type Num = number | string;
-export interface CloudFormationKeySchema { AttributeName: string; KeyType: 'HASH' | 'RANGE' | string }
-export interface CloudFormationProjection { ProjectionType?: 'ALL' | 'KEYS_ONLY' | 'INCLUDE' | string; NonKeyAttributes?: string[] }
-export interface CloudFormationThroughput { ReadCapacityUnits: Num; WriteCapacityUnits: Num }
+interface CloudFormationKeySchema { AttributeName: string; KeyType: 'HASH' | 'RANGE' | string }
+interface CloudFormationProjection { ProjectionType?: 'ALL' | 'KEYS_ONLY' | 'INCLUDE' | string; NonKeyAttributes?: string[] }
+interface CloudFormationThroughput { ReadCapacityUnits: Num; WriteCapacityUnits: Num }
 export interface CloudFormationTableResource {
   Type: 'AWS::DynamoDB::Table';
   Properties: {
@@ -408,7 +408,7 @@ const throughput = (t: CloudFormationThroughput): ProvisionedThroughput => ({
 });
 
 /** CreateTable input for a CloudFormation AWS::DynamoDB::Table's Properties (exported for unit tests). */
-export function createTableInput(p: TableProps): CreateTableCommandInput {
+function createTableInput(p: TableProps): CreateTableCommandInput {
   if (typeof p.TableName !== 'string' || !p.TableName) {
     throw new Error('a DynamoDB table resource needs an explicit TableName to run locally');
   }

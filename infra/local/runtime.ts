@@ -201,4 +201,3 @@ export class LocalLambda {
   }
 }
 
-export { log as lambdaLog };

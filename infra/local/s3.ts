@@ -27,7 +27,7 @@ interface NotificationTarget {
   Filter?: { S3Key?: { Rules?: { Name: string; Value: string }[] } };
 }
 
-export interface S3Notification {
+interface S3Notification {
   bucket: string;
   key: string;
   /** The S3 event, as S3 sends it to SNS or Lambda (keys URL-encoded). */

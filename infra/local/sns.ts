@@ -7,7 +7,7 @@ import { localLog } from './log';
 
 const log = localLog('sns');
 
-export interface Subscription {
+interface Subscription {
   topicArn: string;
   functionName: string;
 }

@@ -409,5 +409,3 @@ async function assertPortsFree(host: string, ports: Record<string, number>): Pro
     });
   }
 }
-
-export type { ServiceDefinition };

@@ -107,7 +107,7 @@ export async function postToS3(ticket: UploadTicket, data: Uint8Array, contentTy
  * Local stack only: asynchronous events (S3 -> SNS -> function, with retries) in flight and ended so
  * far, once nothing is in flight or after `timeoutMs`. Undefined where there is no local stack.
  */
-export async function asyncActivity(endpoints: Endpoints, timeoutMs = 0): Promise<{ idle: boolean; inflight: number; completed: number } | undefined> {
+async function asyncActivity(endpoints: Endpoints, timeoutMs = 0): Promise<{ idle: boolean; inflight: number; completed: number } | undefined> {
   const res = await fetch(`${endpoints.api}/_local/async-idle?timeoutMs=${timeoutMs}`).catch(() => undefined);
   if (!res?.ok) return undefined;
   return (await res.json()) as { idle: boolean; inflight: number; completed: number };

@@ -32,7 +32,7 @@ function badLine(kind: number, p: string, n: number): string {
   }
 }
 
-export interface ExpectedUser {
+interface ExpectedUser {
   displayName: string;
   avatarContentId?: string;
   notificationPreferences: { newContent: boolean; friendRequests: boolean };

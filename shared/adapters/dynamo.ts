@@ -26,15 +26,15 @@ export interface RetryPolicy {
 }
 
 /** Exponential backoff with full jitter. */
-export function backoff(attempt: number, baseMs = 50, capMs = 3000): Promise<void> {
+function backoff(attempt: number, baseMs = 50, capMs = 3000): Promise<void> {
   const ms = Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 12, sleep: (attempt) => backoff(attempt) };
 
-export const BATCH_GET_MAX = 100;
-export const BATCH_WRITE_MAX = 25;
+const BATCH_GET_MAX = 100;
+const BATCH_WRITE_MAX = 25;
 
 /** Every item a Query matches, page after page. */
 export async function queryAll<T = Item>(db: DynamoDBDocumentClient, input: QueryCommandInput): Promise<T[]> {

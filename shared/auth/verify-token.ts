@@ -31,7 +31,7 @@ export class UnauthorizedError extends Error {
   }
 }
 
-export interface VerifiedUser {
+interface VerifiedUser {
   /** The token's `sub`: the Cognito user's stable id. */
   userId: string;
   /** The token's `username` claim (for a pool with email usernames, Cognito's generated UUID). */

@@ -77,7 +77,7 @@ export function createContentSchema(maxBytes: number) {
   });
 }
 
-export const BATCH_UPLOAD_MAX = 25;
+const BATCH_UPLOAD_MAX = 25;
 
 export function createContentBatchSchema(maxBytes: number) {
   return z.strictObject({ items: z.array(createContentSchema(maxBytes)).min(1).max(BATCH_UPLOAD_MAX) });
@@ -90,7 +90,7 @@ export function galleryCursorKeySchema(index: GalleryIndex, ownerId: string) {
   return z.strictObject({ contentId: contentIdSchema, createdAt: z.iso.datetime(), [GALLERY_INDEX_ATTRIBUTE[index]]: z.literal(ownerId) });
 }
 
-export const BULK_GET_MAX = 100;
+const BULK_GET_MAX = 100;
 
 /** Path parameters of /content/{id}. */
 export const contentParamsSchema = z.object({ id: contentIdSchema });
@@ -103,7 +103,7 @@ export const bulkGetQuerySchema = z.strictObject({
     .pipe(z.array(z.uuid()).min(1).max(BULK_GET_MAX)),
 });
 
-export const GALLERY_PAGE_MAX = 100;
+const GALLERY_PAGE_MAX = 100;
 
 /** GET /users/{id}/content?limit&cursor */
 export const galleryQuerySchema = z.strictObject({

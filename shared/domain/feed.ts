@@ -31,7 +31,7 @@ export const PUBLIC_BUCKETS_KEY = 'public-buckets';
  */
 export const WINDOW_SORT_KEY = '~window';
 
-export const FEED_PAGE_MAX = 100;
+const FEED_PAGE_MAX = 100;
 
 /** GET /feed?limit&cursor */
 export const feedQuerySchema = z.strictObject({
@@ -92,7 +92,7 @@ export function entryTargets(item: ContentItem | undefined, friends: readonly st
 }
 
 /** Every partition that may hold an entry of the item while `friends` are its owner's friends. */
-export function possibleTargets(ownerId: string, createdAt: string, friends: readonly string[]): string[] {
+function possibleTargets(ownerId: string, createdAt: string, friends: readonly string[]): string[] {
   return [userFeedKey(ownerId), publicFeedKey(publicBucketOf(createdAt)), ...friends.map(userFeedKey)];
 }
 

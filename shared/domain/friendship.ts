@@ -4,7 +4,7 @@ import { DomainError } from '#shared/domain/errors';
 // The Friendships table holds one edge per direction: (userId, friendId) is userId's side of the
 // relation with friendId. Both edges of a pair are always written together, in one transaction.
 
-export type EdgeState = 'none' | 'outgoing' | 'incoming' | 'accepted';
+type EdgeState = 'none' | 'outgoing' | 'incoming' | 'accepted';
 
 export interface FriendshipEdge {
   userId: string;
@@ -62,7 +62,7 @@ export class UserUnavailableError extends DomainError {
   }
 }
 
-export type FriendshipError = SelfRelationshipError | UserUnavailableError;
+type FriendshipError = SelfRelationshipError | UserUnavailableError;
 
 export type TransitionResult =
   | {
@@ -78,7 +78,7 @@ export type TransitionResult =
 
 const NOTHING: Standing = { state: 'none', blocking: false, blockedBy: false };
 
-export function mirrorState(state: EdgeState): EdgeState {
+function mirrorState(state: EdgeState): EdgeState {
   if (state === 'outgoing') return 'incoming';
   if (state === 'incoming') return 'outgoing';
   return state;
@@ -194,7 +194,7 @@ const friendEntrySchema = z.object({
   requestedAt: z.iso.datetime().optional(),
   displayName: z.string().optional(),
 });
-export type FriendEntry = z.output<typeof friendEntrySchema>;
+type FriendEntry = z.output<typeof friendEntrySchema>;
 
 /** GET /friends. `blocked` lists only the users the caller blocks, never who blocks the caller. */
 export const friendListsSchema = z.object({

@@ -42,7 +42,7 @@ export type RouteReply<R extends RouteDefinition> = {
     : { status: S; headers?: Record<string, string> };
 }[keyof R['responses'] & SuccessStatus];
 
-export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
+function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
   return {
     statusCode,
     headers: { 'content-type': 'application/json', ...headers },

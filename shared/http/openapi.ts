@@ -5,9 +5,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface ResponseSpec {
+interface ResponseSpec {
   description: string;
   /** The body's schema: a handler's reply for this status is typed by its output (apiRoute). */
   body?: z.ZodType;

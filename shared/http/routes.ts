@@ -33,7 +33,6 @@ import { friendListsSchema, friendRequestViewSchema } from '#shared/domain/frien
 import { meViewSchema, otherUserParamsSchema, publicProfileSchema, putProfileSchema, userParamsSchema } from '#shared/domain/profile';
 import { errorBodySchema, type ApiInfo, type RouteDefinition } from '#shared/http/openapi';
 
-export { errorBodySchema };
 
 export const apiInfo: ApiInfo = {
   title: 'media-share API',

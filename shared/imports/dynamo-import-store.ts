@@ -4,7 +4,6 @@ import type { FriendshipEdge } from '#shared/domain/friendship';
 import type { ImportStore } from './importer';
 import { edgeKey } from './plan';
 
-export { BATCH_GET_MAX, BATCH_WRITE_MAX } from '#shared/adapters/dynamo';
 
 export interface BatchOptions {
   /** Batch requests in flight at once, per table. */

@@ -47,7 +47,7 @@ export interface ImportStore {
   putEdges(items: FriendshipEdge[]): Promise<void>;
 }
 
-export interface ImportLog {
+interface ImportLog {
   info(message: string, extra: Record<string, unknown>): void;
   warn(message: string, extra: Record<string, unknown>): void;
 }
@@ -68,7 +68,7 @@ export interface ImportOptions {
   log?: ImportLog;
 }
 
-export class ImportTimeoutError extends Error {
+class ImportTimeoutError extends Error {
   constructor(line: number, msLeft: number) {
     super(
       `stopped at line ${line} with ${msLeft} ms left before the function's timeout; ` +

@@ -29,7 +29,7 @@ const friendshipLineSchema = z
   })
   .refine((line) => line.userId !== line.friendId, { path: ['friendId'], message: 'must differ from userId' });
 
-export const importLineSchema = z.discriminatedUnion('type', [userLineSchema, friendshipLineSchema]);
+const importLineSchema = z.discriminatedUnion('type', [userLineSchema, friendshipLineSchema]);
 
 export type UserLine = z.infer<typeof userLineSchema>;
 export type FriendshipLine = z.infer<typeof friendshipLineSchema>;

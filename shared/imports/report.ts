@@ -3,7 +3,7 @@
 
 export type ImportStatus = 'RUNNING' | 'COMPLETED' | 'FAILED';
 
-export interface LineIssue {
+interface LineIssue {
   line: number;
   reason: string;
 }

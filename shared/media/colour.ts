@@ -11,7 +11,7 @@ export type Matrix3 = [[number, number, number], [number, number, number], [numb
 type Xy = [number, number];
 
 /** Tone curve of one channel: stored value 0..1 to linear light 0..1. */
-export type ToneCurve = (value: number) => number;
+type ToneCurve = (value: number) => number;
 
 export interface ColourConversion {
   /** Where the source space was read from, e.g. "ICC profile" or "nclx primaries 12". */
@@ -39,7 +39,7 @@ const NCLX_PRIMARIES: Record<number, { name: string; xy: [Xy, Xy, Xy] }> = {
 /** H.273 transfer characteristics decoded with the sRGB curve: sRGB itself and the SDR video curves. */
 const SRGB_LIKE_TRANSFER = new Set([1, 2, 6, 13, 14, 15]);
 
-export const srgbToLinear: ToneCurve = (v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+const srgbToLinear: ToneCurve = (v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
 const linearToSrgb = (v: number) => (v <= 0.0031308 ? v * 12.92 : 1.055 * v ** (1 / 2.4) - 0.055);
 
 /** The sRGB profile's colorants adapted to D50 (the ICC connection space), as lcms and libvips use them. */
@@ -220,7 +220,7 @@ function rgbToXyz(primaries: [Xy, Xy, Xy], white: Xy): Matrix3 {
   return m.map((row) => row.map((v, j) => v * scale[j]!)) as Matrix3;
 }
 
-export function multiply(a: Matrix3, b: Matrix3): Matrix3 {
+function multiply(a: Matrix3, b: Matrix3): Matrix3 {
   return a.map((row) => [0, 1, 2].map((j) => row[0] * b[0][j]! + row[1] * b[1][j]! + row[2] * b[2][j]!)) as Matrix3;
 }
 

@@ -27,7 +27,7 @@ export interface RawExif {
 const MAX_EXIF_EXTENTS = 4;
 
 /** More EXIF than any camera writes (a JPEG's APP1 holds at most 64 KiB): a larger HEIF Exif item is not fetched. */
-export const HEIF_EXIF_MAX_BYTES = 1024 * 1024;
+const HEIF_EXIF_MAX_BYTES = 1024 * 1024;
 
 /**
  * Fetches `length` bytes of the file from `offset` (a ranged GET in the metadata function); fewer

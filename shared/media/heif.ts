@@ -21,7 +21,7 @@ export class HeifFormatError extends Error {
   override name = 'HeifFormatError';
 }
 
-export interface HeifProperty {
+interface HeifProperty {
   type: string;
   /** Marked essential in `ipma`: a reader that does not know it must not show the item. */
   essential: boolean;
@@ -31,7 +31,7 @@ export interface HeifProperty {
   payload: Uint8Array;
 }
 
-export interface HeifItem {
+interface HeifItem {
   id: number;
   /** `hvc1`, `grid`, `Exif`, `mime`, ... (empty for version 0 and 1 `infe` boxes). */
   type: string;
