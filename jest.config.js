@@ -5,7 +5,10 @@
 
 /** TypeScript, and the ESM-only dependencies below, to CommonJS. */
 const transform = {
-  '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
+  '^.+\\.(t|j|mj)s$': [
+    '@swc/jest',
+    { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+  ],
 };
 
 /** @type {import('jest').Config} */

@@ -37,7 +37,13 @@ import path from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type BatchWriteCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import { startStack, type Endpoints } from '../infra/local/stack';
 import { ContentAccess } from '../shared/adapters/content-access';
 import { ContentRepository } from '../shared/adapters/content-repository';
@@ -50,7 +56,15 @@ import { logger } from '../shared/logger';
 import { api, localDocumentClient, postToS3, signUp, type Session } from '../scripts/lib/client';
 import { makeJpeg } from '../scripts/lib/images';
 import { derivedKey, originalKey, type ContentItem, type Visibility } from '../shared/domain/content';
-import { WINDOW_SORT_KEY, partitionToCheck, publicBucketOf, publicFeedKey, sortKeyOf, userFeedKey, type FeedEntry } from '../shared/domain/feed';
+import {
+  WINDOW_SORT_KEY,
+  partitionToCheck,
+  publicBucketOf,
+  publicFeedKey,
+  sortKeyOf,
+  userFeedKey,
+  type FeedEntry,
+} from '../shared/domain/feed';
 import type { FriendshipEdge } from '../shared/domain/friendship';
 import { galleryKeys } from '../shared/domain/visibility';
 import { median, ms, percentile, sleep, waitUntil } from './lib/stats';
@@ -106,8 +120,20 @@ function readyItem(ownerId: string, visibility: Visibility, createdAt: string): 
     exif: { make: 'Bench', model: 'Cam', takenAt: createdAt.slice(0, 19), width: 4000, height: 3000 },
     dimensions: { width: 4000, height: 3000 },
     derivatives: {
-      display: { key: derivedKey(contentId, 'display'), contentType: 'image/webp', width: 1440, height: 1080, bytes: 180_000 },
-      thumbnail: { key: derivedKey(contentId, 'thumbnail'), contentType: 'image/webp', width: 320, height: 320, bytes: 14_000 },
+      display: {
+        key: derivedKey(contentId, 'display'),
+        contentType: 'image/webp',
+        width: 1440,
+        height: 1080,
+        bytes: 180_000,
+      },
+      thumbnail: {
+        key: derivedKey(contentId, 'thumbnail'),
+        contentType: 'image/webp',
+        width: 320,
+        height: 320,
+        bytes: 14_000,
+      },
     },
     placeholder: randomBytes(24).toString('base64'),
     sha256: randomBytes(32).toString('hex'),
@@ -116,7 +142,16 @@ function readyItem(ownerId: string, visibility: Visibility, createdAt: string): 
 }
 
 function friendPair(a: string, b: string, at: string): FriendshipEdge[] {
-  const edge = (userId: string, friendId: string): FriendshipEdge => ({ userId, friendId, state: 'accepted', blocking: false, blockedBy: false, since: at, updatedAt: at, version: 1 });
+  const edge = (userId: string, friendId: string): FriendshipEdge => ({
+    userId,
+    friendId,
+    state: 'accepted',
+    blocking: false,
+    blockedBy: false,
+    since: at,
+    updatedAt: at,
+    version: 1,
+  });
   return [edge(a, b), edge(b, a)];
 }
 
@@ -198,9 +233,14 @@ async function main(): Promise<void> {
     const friendships = new FriendshipRepository(dynamo, T.friendships);
     const reader = new FeedReader(feed, content, friendships, new ContentAccess(content, friendships));
 
-    async function batchWriteAll(table: string, items: readonly Record<string, unknown>[], inFlight = 4): Promise<void> {
+    async function batchWriteAll(
+      table: string,
+      items: readonly Record<string, unknown>[],
+      inFlight = 4,
+    ): Promise<void> {
       const chunks: Record<string, unknown>[][] = [];
-      for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+      for (let i = 0; i < items.length; i += 25)
+        chunks.push(items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
       let next = 0;
       await Promise.all(
         Array.from({ length: Math.min(inFlight, chunks.length) }, async () => {
@@ -209,7 +249,9 @@ async function main(): Promise<void> {
             for (let attempt = 0; pending?.length; attempt++) {
               if (attempt > 20) throw new Error(`BatchWriteItem into ${table} kept leaving items unprocessed`);
               if (attempt) await sleep(20 * attempt);
-              const out: BatchWriteCommandOutput = await dynamo.send(new BatchWriteCommand({ RequestItems: { [table]: pending as never } }));
+              const out: BatchWriteCommandOutput = await dynamo.send(
+                new BatchWriteCommand({ RequestItems: { [table]: pending as never } }),
+              );
               pending = out.UnprocessedItems?.[table] as Record<string, unknown>[] | undefined;
             }
           }
@@ -234,12 +276,18 @@ async function main(): Promise<void> {
     const pool = Array.from({ length: Math.max(...TIERS) }, () => randomUUID());
     const edges: FriendshipEdge[] = [];
     const since = iso(now - 30 * DAY_MS);
-    for (const t of tiers) for (const v of [t.viewer, t.twin]) for (const f of pool.slice(0, t.friends)) edges.push(...friendPair(v.userId, f, since));
+    for (const t of tiers)
+      for (const v of [t.viewer, t.twin])
+        for (const f of pool.slice(0, t.friends)) edges.push(...friendPair(v.userId, f, since));
     const signedUp = performance.now();
     await batchWriteAll(T.friendships, shuffle(edges) as unknown as Record<string, unknown>[]);
     const edgesWritten = performance.now();
     // Friendships first (their backfills find empty galleries), then the items, which fan out on write.
-    await waitUntil('the feed builder caught up with the Friendships stream', async () => (await watcher.behind()) ?? true, 180_000);
+    await waitUntil(
+      'the feed builder caught up with the Friendships stream',
+      async () => (await watcher.behind()) ?? true,
+      180_000,
+    );
     const edgesDone = performance.now();
 
     const items: (ContentItem & Record<string, unknown>)[] = [];
@@ -250,8 +298,11 @@ async function main(): Promise<void> {
       if (visibility !== 'public') ownerItems.set(owner, [...(ownerItems.get(owner) ?? []), sortKeyOf(item)]);
     };
     // Friends' and viewers' items over the last three days; public ones today (since midnight UTC) and on earlier days.
-    for (const f of pool) for (let i = 0; i < ITEMS_PER_FRIEND; i++) addItem(f, 'friends', now - 60_000 - Math.random() * 3 * DAY_MS);
-    for (const t of tiers) for (const v of [t.viewer, t.twin]) for (let i = 0; i < OWN_ITEMS; i++) addItem(v.userId, 'friends', now - 60_000 - Math.random() * 3 * DAY_MS);
+    for (const f of pool)
+      for (let i = 0; i < ITEMS_PER_FRIEND; i++) addItem(f, 'friends', now - 60_000 - Math.random() * 3 * DAY_MS);
+    for (const t of tiers)
+      for (const v of [t.viewer, t.twin])
+        for (let i = 0; i < OWN_ITEMS; i++) addItem(v.userId, 'friends', now - 60_000 - Math.random() * 3 * DAY_MS);
     const posters = Array.from({ length: PUBLIC_OWNERS }, () => randomUUID());
     const midnight = now - (now % DAY_MS);
     const publicCounts = new Map<string, number>();
@@ -262,7 +313,8 @@ async function main(): Promise<void> {
       publicCounts.set(day, (publicCounts.get(day) ?? 0) + 1);
     };
     for (let i = 0; i < PUBLIC_TODAY; i++) addPublic(midnight + Math.random() * (now - midnight - 1));
-    for (let d = 1; d <= PUBLIC_EARLIER_DAYS; d++) for (let i = 0; i < PUBLIC_PER_EARLIER_DAY; i++) addPublic(midnight - d * DAY_MS + Math.random() * DAY_MS);
+    for (let d = 1; d <= PUBLIC_EARLIER_DAYS; d++)
+      for (let i = 0; i < PUBLIC_PER_EARLIER_DAY; i++) addPublic(midnight - d * DAY_MS + Math.random() * DAY_MS);
     const itemsStarted = performance.now();
     await batchWriteAll(T.content, shuffle(items));
     const written = performance.now();
@@ -271,7 +323,10 @@ async function main(): Promise<void> {
     const expected = new Map<string, string[]>();
     for (const t of tiers) {
       for (const v of [t.viewer, t.twin]) {
-        expected.set(v.userId, [...(ownerItems.get(v.userId) ?? []), ...pool.slice(0, t.friends).flatMap((f) => ownerItems.get(f) ?? [])]);
+        expected.set(v.userId, [
+          ...(ownerItems.get(v.userId) ?? []),
+          ...pool.slice(0, t.friends).flatMap((f) => ownerItems.get(f) ?? []),
+        ]);
       }
     }
     // The stack's feedTrimmer trims the 200-friend partitions (more items than feedCap) from the
@@ -287,18 +342,29 @@ async function main(): Promise<void> {
         const have = new Set(entries.map((en) => en.sortKey).filter(above));
         const want = keys.filter(above);
         const missing = want.filter((k) => !have.has(k)).length;
-        if (missing || have.size !== want.length) return `user#${userId.slice(0, 8)}: ${missing} of ${want.length} entries missing, ${have.size} above the floor`;
+        if (missing || have.size !== want.length)
+          return `user#${userId.slice(0, 8)}: ${missing} of ${want.length} entries missing, ${have.size} above the floor`;
       }
       for (const [day, n] of publicCounts) {
         const out = await dynamo.send(
-          new QueryCommand({ TableName: T.feed, KeyConditionExpression: 'feedKey = :k', ExpressionAttributeValues: { ':k': publicFeedKey(day) }, Select: 'COUNT' }),
+          new QueryCommand({
+            TableName: T.feed,
+            KeyConditionExpression: 'feedKey = :k',
+            ExpressionAttributeValues: { ':k': publicFeedKey(day) },
+            Select: 'COUNT',
+          }),
         );
         if (out.Count !== n) return `${publicFeedKey(day)}: ${out.Count} of ${n} entries`;
       }
       const lagAfter = await watcher.behind();
       return lagAfter ? `streams ${lagAfter}` : undefined;
     };
-    await waitUntil('the feeds built and trimmed by the stack (streams caught up, every viewer partition as the seed calls for)', async () => (await feedProblem()) ?? true, 300_000, 500);
+    await waitUntil(
+      'the feeds built and trimmed by the stack (streams caught up, every viewer partition as the seed calls for)',
+      async () => (await feedProblem()) ?? true,
+      300_000,
+      500,
+    );
     const built = performance.now();
 
     const partitions: string[] = [];
@@ -334,10 +400,14 @@ async function main(): Promise<void> {
         reader.candidates(t.twin.userId, undefined, PAGE),
         reader.computedCandidates(t.twin.userId, undefined, PAGE),
       ]);
-      if (pre.refs.length !== PAGE || ids(pre) !== ids(comp)) throw new Error(`${t.friends} friends: precomputed and computed first pages differ`);
-      if (twin.refs.length !== PAGE || ids(twin) !== ids(twinComp)) throw new Error(`${t.friends} friends: the twin's first page differs from its computed one`);
+      if (pre.refs.length !== PAGE || ids(pre) !== ids(comp))
+        throw new Error(`${t.friends} friends: precomputed and computed first pages differ`);
+      if (twin.refs.length !== PAGE || ids(twin) !== ids(twinComp))
+        throw new Error(`${t.friends} friends: the twin's first page differs from its computed one`);
     }
-    log(`check: in every tier the first page of ${PAGE} refs is the same precomputed (candidates) and computed on read (computedCandidates), for the viewer and for the twin`);
+    log(
+      `check: in every tier the first page of ${PAGE} refs is the same precomputed (candidates) and computed on read (computedCandidates), for the viewer and for the twin`,
+    );
 
     // ---------------------------------------------------------------------------------------------
     // 1a + 2: in process.
@@ -348,27 +418,47 @@ async function main(): Promise<void> {
     );
     const floorKey = { feedKey: userFeedKey(tiers.at(-1)!.viewer.userId), sortKey: WINDOW_SORT_KEY };
     const repoCases: ReadCase[] = [
-      { key: 'getitem', run: () => dynamo.send(new GetCommand({ TableName: T.feed, Key: floorKey, ConsistentRead: true })) },
+      {
+        key: 'getitem',
+        run: () => dynamo.send(new GetCommand({ TableName: T.feed, Key: floorKey, ConsistentRead: true })),
+      },
       ...tiers.flatMap((t) => [
         { key: `pre${t.friends}`, run: () => reader.candidates(t.viewer.userId, undefined, PAGE) },
-        { key: `comp${t.friends}`, run: () => reader.computedCandidates(t.viewer.userId, undefined, PAGE), every: COMPUTED_EVERY },
+        {
+          key: `comp${t.friends}`,
+          run: () => reader.computedCandidates(t.viewer.userId, undefined, PAGE),
+          every: COMPUTED_EVERY,
+        },
       ]),
     ];
     const repo = await interleaved(repoCases, WARMUP, READS);
     const p = (m: Map<string, number[]>, key: string, q: number) => percentile(m.get(key)!, q);
     const row = (label: string, m: Map<string, number[]>, key: string, extra = '') =>
-      log(`  ${label.padEnd(LABEL)} p50 ${ms(p(m, key, 50)).padStart(7)} ms   p99 ${ms(p(m, key, 99)).padStart(7)} ms${extra}`);
-    log(' (a) repository level, in process (FeedReader on the stack\'s DynamoDB Local)');
+      log(
+        `  ${label.padEnd(LABEL)} p50 ${ms(p(m, key, 50)).padStart(7)} ms   p99 ${ms(p(m, key, 99)).padStart(7)} ms${extra}`,
+      );
+    log(" (a) repository level, in process (FeedReader on the stack's DynamoDB Local)");
     row('floor: one GetItem round trip (GetCommand, one Feed item, ConsistentRead)', repo, 'getitem');
     for (const t of tiers) {
-      row(`${String(t.friends).padStart(3)} friends  precomputed       candidates(viewer, undefined, ${PAGE})`, repo, `pre${t.friends}`, `   p99 = ${x(p(repo, `pre${t.friends}`, 99) / p(repo, 'getitem', 99))} GetItem`);
-      row(`${String(t.friends).padStart(3)} friends  computed on read  computedCandidates(viewer, undefined, ${PAGE})`, repo, `comp${t.friends}`, `   p99 = ${x(p(repo, `comp${t.friends}`, 99) / p(repo, `pre${t.friends}`, 99))} precomputed`);
+      row(
+        `${String(t.friends).padStart(3)} friends  precomputed       candidates(viewer, undefined, ${PAGE})`,
+        repo,
+        `pre${t.friends}`,
+        `   p99 = ${x(p(repo, `pre${t.friends}`, 99) / p(repo, 'getitem', 99))} GetItem`,
+      );
+      row(
+        `${String(t.friends).padStart(3)} friends  computed on read  computedCandidates(viewer, undefined, ${PAGE})`,
+        repo,
+        `comp${t.friends}`,
+        `   p99 = ${x(p(repo, `comp${t.friends}`, 99) / p(repo, `pre${t.friends}`, 99))} precomputed`,
+      );
     }
 
     // 1b: HTTP.
     const get = (s: Session) => async () => {
       const res = await api(e, 'GET', `/feed?limit=${PAGE}`, { token: s.accessToken });
-      if (res.status !== 200 || res.body.items?.length !== PAGE) throw new Error(`GET /feed answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+      if (res.status !== 200 || res.body.items?.length !== PAGE)
+        throw new Error(`GET /feed answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
       return res.body;
     };
     const httpCases: ReadCase[] = tiers.flatMap((t) => [
@@ -379,7 +469,12 @@ async function main(): Promise<void> {
     log(` (b) HTTP API: GET /feed?limit=${PAGE} (authorizer, function, hydration of the ${PAGE} items, signed URLs)`);
     for (const t of tiers) {
       row(`${String(t.friends).padStart(3)} friends  viewer, precomputed feed`, http, `pre${t.friends}`);
-      row(`${String(t.friends).padStart(3)} friends  twin, floor raised to '9999': GET /feed computes everything on read`, http, `comp${t.friends}`, `   p99 = ${x(p(http, `comp${t.friends}`, 99) / p(http, `pre${t.friends}`, 99))} precomputed`);
+      row(
+        `${String(t.friends).padStart(3)} friends  twin, floor raised to '9999': GET /feed computes everything on read`,
+        http,
+        `comp${t.friends}`,
+        `   p99 = ${x(p(http, `comp${t.friends}`, 99) / p(http, `pre${t.friends}`, 99))} precomputed`,
+      );
     }
 
     const floorRatios = tiers.map((t) => p(repo, `pre${t.friends}`, 99) / p(repo, 'getitem', 99));
@@ -387,8 +482,12 @@ async function main(): Promise<void> {
     const computedRatio = p(repo, `comp${big}`, 99) / p(repo, `pre${big}`, 99);
     const httpComputedRatio = p(http, `comp${big}`, 99) / p(http, `pre${big}`, 99);
     log('\n2. Ratios (repository level)');
-    log(`  precomputed p99 / GetItem p99: ${tiers.map((t, i) => `${t.friends} friends ${x(floorRatios[i]!)}`).join(', ')}   (target <= ${TARGETS.floorRatio}x)`);
-    log(`  computed p99 / precomputed p99 at ${big} friends: ${x(computedRatio)}   (target >= ${TARGETS.computedRatio}x); through HTTP: ${x(httpComputedRatio)}`);
+    log(
+      `  precomputed p99 / GetItem p99: ${tiers.map((t, i) => `${t.friends} friends ${x(floorRatios[i]!)}`).join(', ')}   (target <= ${TARGETS.floorRatio}x)`,
+    );
+    log(
+      `  computed p99 / precomputed p99 at ${big} friends: ${x(computedRatio)}   (target >= ${TARGETS.computedRatio}x); through HTTP: ${x(httpComputedRatio)}`,
+    );
 
     // ---------------------------------------------------------------------------------------------
     // 3: fan-out write throughput.
@@ -405,7 +504,9 @@ async function main(): Promise<void> {
     // timed writes.
     await waitUntil('the stack idle before section 3', async () => (await watcher.behind()) ?? true, 120_000);
     const section3 = performance.now();
-    log(`\n3. Fan-out write throughput: entries written per second of wall time, cases alternated, fresh items and keys every time.`);
+    log(
+      `\n3. Fan-out write throughput: entries written per second of wall time, cases alternated, fresh items and keys every time.`,
+    );
     log(
       `  On copies of the Content, Friendships and Feed tables made for this section, without streams: the stack's feedBuilder and feedTrimmer (which reads every Feed record) never see ` +
         `these writes, so nothing competes with the timed ones (and no stream records pile up in DynamoDB Local, where they slow every stream poll of the stack). ` +
@@ -418,12 +519,18 @@ async function main(): Promise<void> {
           TableName: name,
           BillingMode: 'PAY_PER_REQUEST',
           KeySchema: Table!.KeySchema,
-          AttributeDefinitions: Table!.KeySchema!.map((k) => Table!.AttributeDefinitions!.find((a) => a.AttributeName === k.AttributeName)!),
+          AttributeDefinitions: Table!.KeySchema!.map(
+            (k) => Table!.AttributeDefinitions!.find((a) => a.AttributeName === k.AttributeName)!,
+          ),
         }),
       );
       return Table!.StreamSpecification?.StreamViewType;
     };
-    const fan = { content: `${T.content}-fanout-bench`, friendships: `${T.friendships}-fanout-bench`, feed: `${T.feed}-fanout-bench` };
+    const fan = {
+      content: `${T.content}-fanout-bench`,
+      friendships: `${T.friendships}-fanout-bench`,
+      feed: `${T.feed}-fanout-bench`,
+    };
     await copyTable(T.content, fan.content);
     await copyTable(T.friendships, fan.friendships);
     const feedStreamView = await copyTable(T.feed, fan.feed);
@@ -454,19 +561,25 @@ async function main(): Promise<void> {
     }
     const newOwner = async (n: number): Promise<Owner> => {
       const owner = { ownerId: randomUUID(), friends: Array.from({ length: n }, () => randomUUID()) };
-      await batchWriteAll(fan.friendships, owner.friends.flatMap((f) => friendPair(owner.ownerId, f, since)) as unknown as Record<string, unknown>[]);
+      await batchWriteAll(
+        fan.friendships,
+        owner.friends.flatMap((f) => friendPair(owner.ownerId, f, since)) as unknown as Record<string, unknown>[],
+      );
       return owner;
     };
     const rawWrite = async (entries: FeedEntry[], inFlight: number) => {
       const chunks: Record<string, unknown>[][] = [];
-      for (let i = 0; i < entries.length; i += 25) chunks.push(entries.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
+      for (let i = 0; i < entries.length; i += 25)
+        chunks.push(entries.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })));
       let next = 0;
       await Promise.all(
         Array.from({ length: Math.min(inFlight, chunks.length) }, async () => {
           while (next < chunks.length) {
             let pending: Record<string, unknown>[] | undefined = chunks[next++]!;
             while (pending?.length) {
-              const out: BatchWriteCommandOutput = await dynamo.send(new BatchWriteCommand({ RequestItems: { [fan.feed]: pending as never } }));
+              const out: BatchWriteCommandOutput = await dynamo.send(
+                new BatchWriteCommand({ RequestItems: { [fan.feed]: pending as never } }),
+              );
               pending = out.UnprocessedItems?.[fan.feed] as Record<string, unknown>[] | undefined;
             }
           }
@@ -527,13 +640,18 @@ async function main(): Promise<void> {
     };
 
     // 3a: the fan-out path as it is now: the builder only writes (partitions well under the cap here).
-    log(` (a) FeedBuilder.reconcileContent (writes only; the partitions here are well under feedCap) against raw BatchWriteItem, ${FANOUT_REPS} repetitions after one warm-up`);
+    log(
+      ` (a) FeedBuilder.reconcileContent (writes only; the partitions here are well under feedCap) against raw BatchWriteItem, ${FANOUT_REPS} repetitions after one warm-up`,
+    );
     const fanRatios = new Map<number, number>();
     const bestInFlight = new Map<number, number>();
     const ceilings = new Map<number, number>();
     for (const n of FANOUT_SIZES) {
       const owner = await newOwner(n);
-      const { runs, medianRate: med } = await alternate([builderCase(owner), ...CONCURRENCIES.map((c) => rawCase(owner, c))], FANOUT_REPS);
+      const { runs, medianRate: med } = await alternate(
+        [builderCase(owner), ...CONCURRENCIES.map((c) => rawCase(owner, c))],
+        FANOUT_REPS,
+      );
       const best = CONCURRENCIES.map((c) => ({ c, v: med(`raw${c}`) })).sort((a, b) => b.v - a.v)[0]!;
       const b = med('builder');
       fanRatios.set(n, b / best.v);
@@ -541,8 +659,12 @@ async function main(): Promise<void> {
       ceilings.set(n, best.v);
       const br = runs.get('builder')!;
       log(`  owner with ${n} mutual friends (${n + 1} entries per item: the owner's and each friend's):`);
-      log(`    raw BatchWriteItem ceiling, 25 per request: ${CONCURRENCIES.map((c) => `${c} in flight ${rate(med(`raw${c}`))}`).join(', ')}; best: ${best.c} in flight`);
-      log(`    FeedBuilder.reconcileContent (FeedRepository writeConcurrency 8): ${rate(b)} (${ms(median(br.map((s) => s.wallMs)))} ms per item) = ${x(b / best.v)} the ceiling   (target >= ${TARGETS.fanout}x)`);
+      log(
+        `    raw BatchWriteItem ceiling, 25 per request: ${CONCURRENCIES.map((c) => `${c} in flight ${rate(med(`raw${c}`))}`).join(', ')}; best: ${best.c} in flight`,
+      );
+      log(
+        `    FeedBuilder.reconcileContent (FeedRepository writeConcurrency 8): ${rate(b)} (${ms(median(br.map((s) => s.wallMs)))} ms per item) = ${x(b / best.v)} the ceiling   (target >= ${TARGETS.fanout}x)`,
+      );
       log(
         `    breakdown of those runs (medians per item): FeedRepository.write ${ms(median(br.map((s) => s.writeMs!)))} ms (${n + 2} requests: the ${n + 1} puts and a delete for the item's public day partition); ` +
           `the rest ${ms(median(br.map((s) => s.wallMs - s.writeMs!)))} ms: the state read and the verify re-read (the item and ${n} friendship edges, twice)`,
@@ -565,9 +687,15 @@ async function main(): Promise<void> {
       // entries written since its last check (one check per TRIM_EVERY entries on average, so
       // geometric, mean TRIM_EVERY - 1).
       const old = Date.now() - 10 * DAY_MS;
-      const sinceLastCheck = () => Math.min(10 * TRIM_EVERY, Math.floor(Math.log(1 - Math.random()) / Math.log(1 - 1 / TRIM_EVERY)));
+      const sinceLastCheck = () =>
+        Math.min(10 * TRIM_EVERY, Math.floor(Math.log(1 - Math.random()) / Math.log(1 - 1 / TRIM_EVERY)));
       const fill = users.flatMap((u) =>
-        Array.from({ length: FEED_CAP + sinceLastCheck() }, (_, i) => ({ feedKey: userFeedKey(u), sortKey: `${iso(old - i * 60_000)}#${randomUUID()}`, contentId: randomUUID(), ownerId: randomUUID() })),
+        Array.from({ length: FEED_CAP + sinceLastCheck() }, (_, i) => ({
+          feedKey: userFeedKey(u),
+          sortKey: `${iso(old - i * 60_000)}#${randomUUID()}`,
+          contentId: randomUUID(),
+          ownerId: randomUUID(),
+        })),
       );
       const t = performance.now();
       for (const u of users) await fanFeed.raiseFloor(u, iso(old - (FEED_CAP + 10 * TRIM_EVERY + 1) * 60_000));
@@ -594,14 +722,24 @@ async function main(): Promise<void> {
       const streamArn = `arn:aws:dynamodb:${e.region}:000000000000:table/${fan.feed}/stream/bench`;
       let sequence = 0;
       const insertRecord = (en: FeedEntry): DynamoDBRecord => {
-        const image = { feedKey: { S: en.feedKey }, sortKey: { S: en.sortKey }, contentId: { S: en.contentId }, ownerId: { S: en.ownerId } };
+        const image = {
+          feedKey: { S: en.feedKey },
+          sortKey: { S: en.sortKey },
+          contentId: { S: en.contentId },
+          ownerId: { S: en.ownerId },
+        };
         return {
           eventID: randomUUID().replaceAll('-', ''),
           eventName: 'INSERT',
           eventVersion: '1.1',
           eventSource: 'aws:dynamodb',
           awsRegion: e.region,
-          dynamodb: { Keys: { feedKey: image.feedKey, sortKey: image.sortKey }, NewImage: image, SequenceNumber: String(++sequence).padStart(21, '0'), StreamViewType: feedStreamView },
+          dynamodb: {
+            Keys: { feedKey: image.feedKey, sortKey: image.sortKey },
+            NewImage: image,
+            SequenceNumber: String(++sequence).padStart(21, '0'),
+            StreamViewType: feedStreamView,
+          },
           eventSourceARN: streamArn,
         };
       };
@@ -615,7 +753,8 @@ async function main(): Promise<void> {
           const t0 = performance.now();
           const out = await processPartialResponse({ Records: batch }, trimmer.batchHandler(TRIM_EVERY), processor);
           const dt = performance.now() - t0;
-          if (out.batchItemFailures.length) throw new Error(`FeedTrimmer failed ${out.batchItemFailures.length} of ${batch.length} records`);
+          if (out.batchItemFailures.length)
+            throw new Error(`FeedTrimmer failed ${out.batchItemFailures.length} of ${batch.length} records`);
           if (!measured) continue;
           delivered.batches++;
           delivered.wallMs += dt;
@@ -642,38 +781,72 @@ async function main(): Promise<void> {
           `the trims' own REMOVE and floor records, which the handler skips, are left out:`,
       );
       log(`    ${`raw BatchWriteItem ceiling (${c} in flight)`.padEnd(56)} ${rate(ceiling).padStart(8)}`);
-      log(`    ${'FeedBuilder.reconcileContent into full partitions'.padEnd(56)} ${rate(b).padStart(8)} = ${x(b / ceiling)} the ceiling   (it only writes: as in (a))`);
+      log(
+        `    ${'FeedBuilder.reconcileContent into full partitions'.padEnd(56)} ${rate(b).padStart(8)} = ${x(b / ceiling)} the ceiling   (it only writes: as in (a))`,
+      );
       log(
         `    trimmer, over the measured repetitions: ${delivered.entries.toLocaleString('en-US')} new entries delivered (${delivered.batches} batches); ${trims.length} partitions checked (1 per ${(delivered.entries / trims.length).toFixed(1)} entries, ` +
           `${((trims.length / delivered.entries) * (sn + 1)).toFixed(1)} per item of ${sn + 1} entries), ${dropped.toLocaleString('en-US')} entries deleted (${(dropped / delivered.entries).toFixed(2)} per entry written)`,
       );
       log(
-        `    time per trim (floor read, keys above the floor, floor raised, stragglers, deletes; the trims of a batch run concurrently) p50 ${ms(percentile(trims.map((tr) => tr.ms), 50))} ms, ` +
-          `p99 ${ms(percentile(trims.map((tr) => tr.ms), 99))} ms; ${ms(delivered.wallMs / delivered.batches)} ms per batch; ${rate(dropped / (delivered.wallMs / 1000))} deleted while trimming; ` +
+        `    time per trim (floor read, keys above the floor, floor raised, stragglers, deletes; the trims of a batch run concurrently) p50 ${ms(
+          percentile(
+            trims.map((tr) => tr.ms),
+            50,
+          ),
+        )} ms, ` +
+          `p99 ${ms(
+            percentile(
+              trims.map((tr) => tr.ms),
+              99,
+            ),
+          )} ms; ${ms(delivered.wallMs / delivered.batches)} ms per batch; ${rate(dropped / (delivered.wallMs / 1000))} deleted while trimming; ` +
           `partitions at the end: ${Math.min(...sizes)}..${Math.max(...sizes)} entries above the floor (median ${median(sizes)})`,
       );
-      log(`    writes and trims one after the other on the one DynamoDB Local: per entry written ${ms(1000 / b)} ms of fan-out + ${ms(perEntryTrimS * 1000)} ms of trimming:`);
-      log(`    ${'(info) fan-out net of the trimming it causes'.padEnd(56)} ${rate(net).padStart(8)} = ${x(net / ceiling)} the ceiling`);
-      log(`    ${'(info) entries written + entries deleted, per second'.padEnd(56)} ${rate(combined).padStart(8)} = ${x(combined / ceiling)} the ceiling`);
+      log(
+        `    writes and trims one after the other on the one DynamoDB Local: per entry written ${ms(1000 / b)} ms of fan-out + ${ms(perEntryTrimS * 1000)} ms of trimming:`,
+      );
+      log(
+        `    ${'(info) fan-out net of the trimming it causes'.padEnd(56)} ${rate(net).padStart(8)} = ${x(net / ceiling)} the ceiling`,
+      );
+      log(
+        `    ${'(info) entries written + entries deleted, per second'.padEnd(56)} ${rate(combined).padStart(8)} = ${x(combined / ceiling)} the ceiling`,
+      );
     }
     const section3Done = performance.now();
 
     // ---------------------------------------------------------------------------------------------
     // 4: upload -> visible in a friend's feed.
-    log(`\n4. Upload -> visible in a friend's GET /feed?limit=${PAGE}: ${RUNS} JPEGs of 12 MP (distinct bytes), timed from the start of the S3 POST, feed polled every 25 ms`);
+    log(
+      `\n4. Upload -> visible in a friend's GET /feed?limit=${PAGE}: ${RUNS} JPEGs of 12 MP (distinct bytes), timed from the start of the S3 POST, feed polled every 25 ms`,
+    );
     const [u, f] = await Promise.all([signUp(e), signUp(e)]);
-    for (const [from, to] of [[u!, f!], [f!, u!]] as const) {
+    for (const [from, to] of [
+      [u!, f!],
+      [f!, u!],
+    ] as const) {
       const res = await api(e, 'POST', `/friends/${to.userId}`, { token: from.accessToken });
       if (res.status >= 300) throw new Error(`POST /friends answered ${res.status}: ${JSON.stringify(res.body)}`);
     }
-    await waitUntil('the feed builder caught up with the new friendship', async () => (await watcher.behind()) ?? true, 60_000);
+    await waitUntil(
+      'the feed builder caught up with the new friendship',
+      async () => (await watcher.behind()) ?? true,
+      60_000,
+    );
     const photos: Buffer[] = [];
-    for (let i = 0; i <= RUNS; i++) photos.push(await makeJpeg(4000, 3000, { make: 'Bench', model: `Feed ${i}`, dateTimeOriginal: '2024:01:01 10:00:00' }));
+    for (let i = 0; i <= RUNS; i++)
+      photos.push(
+        await makeJpeg(4000, 3000, { make: 'Bench', model: `Feed ${i}`, dateTimeOriginal: '2024:01:01 10:00:00' }),
+      );
     const visible: number[] = [];
     const uploads: number[] = [];
     for (const [i, photo] of photos.entries()) {
-      const created = await api(e, 'POST', '/content', { token: u!.accessToken, body: { contentType: 'image/jpeg', size: photo.length, visibility: 'friends' } });
-      if (created.status !== 201) throw new Error(`POST /content answered ${created.status}: ${JSON.stringify(created.body)}`);
+      const created = await api(e, 'POST', '/content', {
+        token: u!.accessToken,
+        body: { contentType: 'image/jpeg', size: photo.length, visibility: 'friends' },
+      });
+      if (created.status !== 201)
+        throw new Error(`POST /content answered ${created.status}: ${JSON.stringify(created.body)}`);
       const id = created.body.contentId as string;
       const t = performance.now();
       await postToS3(created.body, photo, 'image/jpeg');
@@ -682,7 +855,9 @@ async function main(): Promise<void> {
         `upload ${id} in the friend's feed`,
         async () => {
           const res = await api(e, 'GET', `/feed?limit=${PAGE}`, { token: f!.accessToken });
-          return res.status === 200 && res.body.items.some((it: { contentId: string }) => it.contentId === id) ? true : `not yet (${res.status})`;
+          return res.status === 200 && res.body.items.some((it: { contentId: string }) => it.contentId === id)
+            ? true
+            : `not yet (${res.status})`;
         },
         30_000,
         25,
@@ -692,8 +867,14 @@ async function main(): Promise<void> {
       uploads.push(up);
     }
     const mb = photos.reduce((s, ph) => s + ph.length, 0) / photos.length / 1e6;
-    log(`  S3 POST of the file (${mb.toFixed(1)} MB on average)`.padEnd(LABEL + 3) + `p50 ${ms(percentile(uploads, 50)).padStart(7)} ms   p99 ${ms(percentile(uploads, 99)).padStart(7)} ms`);
-    log(`  upload -> visible in the friend's feed`.padEnd(LABEL + 3) + `p50 ${ms(percentile(visible, 50)).padStart(7)} ms   p99 ${ms(percentile(visible, 99)).padStart(7)} ms   (target p99 <= ${TARGETS.uploadP99Ms} ms)`);
+    log(
+      `  S3 POST of the file (${mb.toFixed(1)} MB on average)`.padEnd(LABEL + 3) +
+        `p50 ${ms(percentile(uploads, 50)).padStart(7)} ms   p99 ${ms(percentile(uploads, 99)).padStart(7)} ms`,
+    );
+    log(
+      `  upload -> visible in the friend's feed`.padEnd(LABEL + 3) +
+        `p50 ${ms(percentile(visible, 50)).padStart(7)} ms   p99 ${ms(percentile(visible, 99)).padStart(7)} ms   (target p99 <= ${TARGETS.uploadP99Ms} ms)`,
+    );
 
     // ---------------------------------------------------------------------------------------------
     const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
@@ -705,18 +886,46 @@ async function main(): Promise<void> {
       `\nSUMMARY (one run, ${secs(started, done)}: stack start and seeding ${secs(started, built)}, sections 1-2 ${secs(built, section3)}, ` +
         `section 3 ${secs(section3, section3Done)}${STEADY ? ' with (b)' : ''}, section 4 ${secs(section3Done, done)})`,
     );
-    const line = (label: string, value: string, target: string, ok: boolean) => log(`  ${label.padEnd(68)} ${value.padStart(9)}   ${target.padEnd(10)} ${verdict(ok)}`);
-    line(`precomputed p99 / GetItem p99 (worst of ${TIERS.join('/')} friends)`, x(worstFloor), `<= ${TARGETS.floorRatio}x`, worstFloor <= TARGETS.floorRatio);
-    line(`computed p99 / precomputed p99 at ${big} friends (repository)`, x(computedRatio), `>= ${TARGETS.computedRatio}x`, computedRatio >= TARGETS.computedRatio);
-    for (const n of FANOUT_SIZES) line(`fan-out reconcileContent / BatchWriteItem ceiling, ${n} friends (3a)`, x(fanRatios.get(n)!), `>= ${TARGETS.fanout}x`, fanRatios.get(n)! >= TARGETS.fanout);
-    line(`upload -> visible in a friend's feed p99 (${RUNS} x 12 MP)`, `${ms(uploadP99)} ms`, `<= ${TARGETS.uploadP99Ms} ms`, uploadP99 <= TARGETS.uploadP99Ms);
+    const line = (label: string, value: string, target: string, ok: boolean) =>
+      log(`  ${label.padEnd(68)} ${value.padStart(9)}   ${target.padEnd(10)} ${verdict(ok)}`);
+    line(
+      `precomputed p99 / GetItem p99 (worst of ${TIERS.join('/')} friends)`,
+      x(worstFloor),
+      `<= ${TARGETS.floorRatio}x`,
+      worstFloor <= TARGETS.floorRatio,
+    );
+    line(
+      `computed p99 / precomputed p99 at ${big} friends (repository)`,
+      x(computedRatio),
+      `>= ${TARGETS.computedRatio}x`,
+      computedRatio >= TARGETS.computedRatio,
+    );
+    for (const n of FANOUT_SIZES)
+      line(
+        `fan-out reconcileContent / BatchWriteItem ceiling, ${n} friends (3a)`,
+        x(fanRatios.get(n)!),
+        `>= ${TARGETS.fanout}x`,
+        fanRatios.get(n)! >= TARGETS.fanout,
+      );
+    line(
+      `upload -> visible in a friend's feed p99 (${RUNS} x 12 MP)`,
+      `${ms(uploadP99)} ms`,
+      `<= ${TARGETS.uploadP99Ms} ms`,
+      uploadP99 <= TARGETS.uploadP99Ms,
+    );
     log(`  (info) computed p99 / precomputed p99 at ${big} friends through HTTP: ${x(httpComputedRatio)}`);
     if (steady) {
       const sn = FANOUT_SIZES[0];
-      log(`  (info) 3b, ${sn} friends, partitions full at feedCap: reconcileContent / ceiling ${x(steady.ratio)}; with the trimming it causes (feedTrimEvery ${TRIM_EVERY}), one after the other:`);
-      log(`         fan-out net of trimming ${x(steady.netRatio)} the ceiling; entries written + deleted per second ${x(steady.combinedRatio)} the ceiling`);
+      log(
+        `  (info) 3b, ${sn} friends, partitions full at feedCap: reconcileContent / ceiling ${x(steady.ratio)}; with the trimming it causes (feedTrimEvery ${TRIM_EVERY}), one after the other:`,
+      );
+      log(
+        `         fan-out net of trimming ${x(steady.netRatio)} the ceiling; entries written + deleted per second ${x(steady.combinedRatio)} the ceiling`,
+      );
     } else {
-      log(`  (info) 3b (steady state: fan-out into full partitions and the trimmer's work) not run: BENCH_FANOUT_STEADY=1`);
+      log(
+        `  (info) 3b (steady state: fan-out into full partitions and the trimmer's work) not run: BENCH_FANOUT_STEADY=1`,
+      );
     }
   } finally {
     watcher.close();

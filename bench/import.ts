@@ -18,7 +18,14 @@ import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, DynamoDBDocumentClient, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { startStack } from '../infra/local/stack';
-import { countItems, describeRun, generateImportFile, wrongPairs, wrongUsers, type ImportFile } from '../scripts/lib/import-file';
+import {
+  countItems,
+  describeRun,
+  generateImportFile,
+  wrongPairs,
+  wrongUsers,
+  type ImportFile,
+} from '../scripts/lib/import-file';
 import type { ImportReport } from '../shared/imports/report';
 import { sleep } from './lib/stats';
 
@@ -41,12 +48,16 @@ async function main() {
     const p = `bench-${randomUUID().slice(0, 8)}-`;
     const expected = generateImportFile(p, LINES);
     const key = `imports/${p}people.jsonl`;
-    log(`bench:import: ${LINES.toLocaleString('en-US')} lines (${(Buffer.byteLength(expected.file) / 1024 / 1024).toFixed(1)} MiB), ${expected.users.size} users, ${expected.pairs.size} pairs, ${expected.bad.length} malformed lines`);
+    log(
+      `bench:import: ${LINES.toLocaleString('en-US')} lines (${(Buffer.byteLength(expected.file) / 1024 / 1024).toFixed(1)} MiB), ${expected.users.size} users, ${expected.pairs.size} pairs, ${expected.bad.length} malformed lines`,
+    );
 
     /** Puts the file and waits for its run to complete, printing the progress its report shows. */
     const importOnce = async (name: string): Promise<ImportReport> => {
       const since = Date.now();
-      await s3.send(new PutObjectCommand({ Bucket: e.bucket, Key: key, Body: expected.file, ContentType: 'application/x-ndjson' }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: e.bucket, Key: key, Body: expected.file, ContentType: 'application/x-ndjson' }),
+      );
       let lastLines = -1;
       let lastProgress = Date.now();
       for (;;) {
@@ -59,10 +70,13 @@ async function main() {
           if (report.status === 'COMPLETED') return report;
           if (report.lines !== lastLines) {
             [lastLines, lastProgress] = [report.lines, Date.now()];
-            log(`  ${name}: ${report.lines.toLocaleString('en-US')} lines read, ${((Date.now() - since) / 1000).toFixed(0)} s`);
+            log(
+              `  ${name}: ${report.lines.toLocaleString('en-US')} lines read, ${((Date.now() - since) / 1000).toFixed(0)} s`,
+            );
           }
         }
-        if (Date.now() - lastProgress > STALL_MS) throw new Error(`${name}: no progress in ${STALL_MS / 1000} s (last report: ${lastLines} lines)`);
+        if (Date.now() - lastProgress > STALL_MS)
+          throw new Error(`${name}: no progress in ${STALL_MS / 1000} s (last report: ${lastLines} lines)`);
         await sleep(500);
       }
     };
@@ -70,7 +84,8 @@ async function main() {
     const first = await importOnce('first run');
     const problems = await check(first, expected, dynamo, e.tables.UsersTable!, e.tables.FriendshipsTable!, p);
     const second = await importOnce('second run');
-    if (second.users.written + second.friendships.written !== 0) problems.push(`the second run wrote ${second.users.written} users and ${second.friendships.written} pairs`);
+    if (second.users.written + second.friendships.written !== 0)
+      problems.push(`the second run wrote ${second.users.written} users and ${second.friendships.written} pairs`);
     if (problems.length) throw new Error(`the import did not do its job:\n  ${problems.join('\n  ')}`);
     log(`  ${describeRun('first run', first)}`);
     log(`  ${describeRun('second run', second)}`);
@@ -81,7 +96,12 @@ async function main() {
     for (const inFlight of [4, 8, 16]) {
       const table = `import-bench-raw-${inFlight}`;
       await admin.send(
-        new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }] }),
+        new CreateTableCommand({
+          TableName: table,
+          BillingMode: 'PAY_PER_REQUEST',
+          KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'userId', AttributeType: 'S' }],
+        }),
       );
       const items = Array.from({ length: written }, (_, i) => ({
         userId: `${p}raw${i}`,
@@ -100,11 +120,15 @@ async function main() {
     const best = rates.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
     const importerRate = (written / first.durationMs) * 1000;
     log(`\nSUMMARY (one run, ${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
-    log(`  import, first run:  ${Math.round((first.lines / first.durationMs) * 1000)} lines/s, ${Math.round(importerRate)} items written/s`);
+    log(
+      `  import, first run:  ${Math.round((first.lines / first.durationMs) * 1000)} lines/s, ${Math.round(importerRate)} items written/s`,
+    );
     log(`  import, second run: ${Math.round((second.lines / second.durationMs) * 1000)} lines/s, nothing written`);
     log(`  raw BatchWriteItem (best: ${best.inFlight} in flight): ${Math.round(best.perSecond)} items/s`);
     log(`  importer items/s / raw BatchWriteItem items/s: ${(importerRate / best.perSecond).toFixed(2)}x`);
-    log(`  importer peak heap ${(first.peakHeapBytes / 1048576).toFixed(1)} MiB + external ${(first.peakExternalBytes / 1048576).toFixed(1)} MiB`);
+    log(
+      `  importer peak heap ${(first.peakHeapBytes / 1048576).toFixed(1)} MiB + external ${(first.peakExternalBytes / 1048576).toFixed(1)} MiB`,
+    );
   } finally {
     admin.destroy();
     s3.destroy();
@@ -114,9 +138,17 @@ async function main() {
 }
 
 /** What is wrong with the first run (empty when it did its job). */
-async function check(report: ImportReport, expected: ImportFile, dynamo: DynamoDBDocumentClient, users: string, friendships: string, p: string): Promise<string[]> {
+async function check(
+  report: ImportReport,
+  expected: ImportFile,
+  dynamo: DynamoDBDocumentClient,
+  users: string,
+  friendships: string,
+  p: string,
+): Promise<string[]> {
   const problems: string[] = [];
-  const want = (what: string, got: unknown, wanted: unknown) => got !== wanted && problems.push(`${what}: ${String(got)}, expected ${String(wanted)}`);
+  const want = (what: string, got: unknown, wanted: unknown) =>
+    got !== wanted && problems.push(`${what}: ${String(got)}, expected ${String(wanted)}`);
   want('lines', report.lines, expected.lines);
   want('malformed lines', report.malformedCount, expected.bad.length);
   want('users written', report.users.written, expected.users.size);
@@ -130,7 +162,12 @@ async function check(report: ImportReport, expected: ImportFile, dynamo: DynamoD
 }
 
 /** BatchWriteItem of 25, `inFlight` requests at once, unprocessed items sent again. */
-async function batchWriteAll(dynamo: DynamoDBDocumentClient, table: string, items: readonly Record<string, unknown>[], inFlight: number): Promise<void> {
+async function batchWriteAll(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  items: readonly Record<string, unknown>[],
+  inFlight: number,
+): Promise<void> {
   const chunks: Array<Record<string, unknown>[]> = [];
   for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
   let next = 0;
@@ -139,7 +176,9 @@ async function batchWriteAll(dynamo: DynamoDBDocumentClient, table: string, item
       while (next < chunks.length) {
         let pending: unknown[] | undefined = chunks[next++]!.map((Item) => ({ PutRequest: { Item } }));
         while (pending?.length) {
-          const out: BatchWriteCommandOutput = await dynamo.send(new BatchWriteCommand({ RequestItems: { [table]: pending as never } }));
+          const out: BatchWriteCommandOutput = await dynamo.send(
+            new BatchWriteCommand({ RequestItems: { [table]: pending as never } }),
+          );
           pending = out.UnprocessedItems?.[table];
         }
       }

@@ -39,8 +39,14 @@ interface Worker {
 
 function startWorker(options: { cpus?: string; env: Record<string, string> }): Promise<Worker> {
   const nodeArgs = ['--import', 'tsx', WORKER];
-  const [command, args] = options.cpus ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
-  const child: ChildProcess = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const [command, args] = options.cpus
+    ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgs]]
+    : [process.execPath, nodeArgs];
+  const child: ChildProcess = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let nextId = 1;
   const pending = new Map<number, { resolve: (r: WorkerReply & { ok: true }) => void; reject: (e: Error) => void }>();
   return new Promise((resolve, reject) => {
@@ -78,7 +84,10 @@ function startWorker(options: { cpus?: string; env: Record<string, string> }): P
 
 function rssChild(file: string): Promise<RssReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, 'rss', file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, 'rss', file], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
@@ -146,7 +155,18 @@ function convertArgs(file: string, outDir: string, ext: string, threads: 'one' |
 }
 
 function mogrifyArgs(files: string[], outDir: string, ext: string, threads: 'one' | 'default'): string[] {
-  return [...(threads === 'one' ? ['-limit', 'thread', '1'] : []), '-path', outDir, '-format', ext, '-thumbnail', '320x320', '-quality', '80', ...files];
+  return [
+    ...(threads === 'one' ? ['-limit', 'thread', '1'] : []),
+    '-path',
+    outDir,
+    '-format',
+    ext,
+    '-thumbnail',
+    '320x320',
+    '-quality',
+    '80',
+    ...files,
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -156,8 +176,18 @@ async function generate(dir: string): Promise<{ files: string[]; big: string; av
   const big = path.join(dir, 'big-50mp.jpg');
   const jobs: Array<() => Promise<void>> = [
     // The 50 MP one first: it takes longest.
-    async () => writeFile(big, await makeJpeg(8660, 5774, { make: 'Bench', model: 'Big', dateTimeOriginal: '2024:01:01 10:00:00' })),
-    ...files.map((file, i) => async () => writeFile(file, await makeJpeg(4000, 3000, { make: 'Bench', model: `Cam ${i}`, dateTimeOriginal: '2024:01:01 10:00:00' }))),
+    async () =>
+      writeFile(
+        big,
+        await makeJpeg(8660, 5774, { make: 'Bench', model: 'Big', dateTimeOriginal: '2024:01:01 10:00:00' }),
+      ),
+    ...files.map(
+      (file, i) => async () =>
+        writeFile(
+          file,
+          await makeJpeg(4000, 3000, { make: 'Bench', model: `Cam ${i}`, dateTimeOriginal: '2024:01:01 10:00:00' }),
+        ),
+    ),
   ];
   await Promise.all(
     Array.from({ length: 2 }, async () => {
@@ -217,9 +247,13 @@ async function rowsOf(contestants: Contestant[], results: Map<string, Timing[]>,
 
 function printTable(title: string, rows: Row[]): void {
   log(`\n${title}`);
-  log(`  ${'contestant'.padEnd(62)} ${'img/s'.padStart(7)} ${'best'.padStart(7)} ${'CPU ms/img'.padStart(11)}   output (first image)`);
+  log(
+    `  ${'contestant'.padEnd(62)} ${'img/s'.padStart(7)} ${'best'.padStart(7)} ${'CPU ms/img'.padStart(11)}   output (first image)`,
+  );
   for (const r of rows) {
-    log(`  ${r.c.label.padEnd(62)} ${r.imgPerSec.toFixed(1).padStart(7)} ${r.best.toFixed(1).padStart(7)} ${r.cpuMsPerImg.toFixed(1).padStart(11)}   ${r.output}`);
+    log(
+      `  ${r.c.label.padEnd(62)} ${r.imgPerSec.toFixed(1).padStart(7)} ${r.best.toFixed(1).padStart(7)} ${r.cpuMsPerImg.toFixed(1).padStart(11)}   ${r.output}`,
+    );
   }
 }
 
@@ -260,20 +294,35 @@ function verdict(value: number | undefined, target: NonNullable<Ratio['target']>
 }
 
 function printRatios(ratios: Ratio[], indent = '  '): void {
-  log(`${indent}${''.padEnd(56)} ${'wall'.padStart(7)} ${'CPU'.padStart(7)}   ${'target'.padEnd(17)} ${'wall / CPU'.padEnd(17)} detail`);
+  log(
+    `${indent}${''.padEnd(56)} ${'wall'.padStart(7)} ${'CPU'.padStart(7)}   ${'target'.padEnd(17)} ${'wall / CPU'.padEnd(17)} detail`,
+  );
   for (const r of ratios) {
     const unit = r.target?.unit;
     const value = unit ? `${r.value.toFixed(0)} ${unit}` : fmtX(r.value);
     const cpu = r.cpu === undefined ? '' : fmtX(r.cpu);
     const target = r.target ? `${r.target.op} ${r.target.value}${unit ? ` ${unit}` : 'x'}` : '(info)';
-    const met = r.target ? (r.cpu === undefined ? verdict(r.value, r.target) : `${verdict(r.value, r.target)} / ${verdict(r.cpu, r.target)}`) : '';
-    log(`${indent}${r.label.padEnd(56)} ${value.padStart(7)} ${cpu.padStart(7)}   ${target.padEnd(17)} ${met.padEnd(17)} ${r.detail}`);
+    const met = r.target
+      ? r.cpu === undefined
+        ? verdict(r.value, r.target)
+        : `${verdict(r.value, r.target)} / ${verdict(r.cpu, r.target)}`
+      : '';
+    log(
+      `${indent}${r.label.padEnd(56)} ${value.padStart(7)} ${cpu.padStart(7)}   ${target.padEnd(17)} ${met.padEnd(17)} ${r.detail}`,
+    );
   }
 }
 
 /** The faster of several ways to run the same tool on the same operation (the strictest reference). */
-function bestOf(rows: Row[], side: Contestant['side'], operation: Contestant['operation'], exclude: (r: Row) => boolean = () => false): Row | undefined {
-  return rows.filter((r) => r.c.side === side && r.c.operation === operation && !exclude(r)).sort((a, b) => b.imgPerSec - a.imgPerSec)[0];
+function bestOf(
+  rows: Row[],
+  side: Contestant['side'],
+  operation: Contestant['operation'],
+  exclude: (r: Row) => boolean = () => false,
+): Row | undefined {
+  return rows
+    .filter((r) => r.c.side === side && r.c.operation === operation && !exclude(r))
+    .sort((a, b) => b.imgPerSec - a.imgPerSec)[0];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -281,7 +330,9 @@ function bestOf(rows: Row[], side: Contestant['side'], operation: Contestant['op
 async function main(): Promise<number> {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const loadStart = os.loadavg()[0]!;
-  log(`bench:media: ${IMAGES} generated 12 MP JPEGs, ${ROUNDS} timed rounds per contestant after one warm-up, ${os.cpus().length} cores (${cpu}), load average ${loadStart.toFixed(2)}`);
+  log(
+    `bench:media: ${IMAGES} generated 12 MP JPEGs, ${ROUNDS} timed rounds per contestant after one warm-up, ${os.cpus().length} cores (${cpu}), load average ${loadStart.toFixed(2)}`,
+  );
 
   const tools: ReferenceTools = findReferenceTools(log);
   const im = tools.imagemagick;
@@ -293,11 +344,16 @@ async function main(): Promise<number> {
   try {
     const t0 = performance.now();
     const { files, big, avgMB } = await generate(dir);
-    log(`generated ${IMAGES} x 4000x3000 (${avgMB.toFixed(1)} MB on average) and one 8660x5774 (${((await stat(big)).size / 1e6).toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(0)} s, in ${dir}`);
+    log(
+      `generated ${IMAGES} x 4000x3000 (${avgMB.toFixed(1)} MB on average) and one 8660x5774 (${((await stat(big)).size / 1e6).toFixed(1)} MB) in ${((performance.now() - t0) / 1000).toFixed(0)} s, in ${dir}`,
+    );
 
     // Our side: one worker pinned to CPU 0 with every pool at one thread, one on both cores as it
     // would run by default (libuv's 4 threads; sharp's own default concurrency).
-    const oneCore = await startWorker({ cpus: '0', env: { UV_THREADPOOL_SIZE: '1', VIPS_CONCURRENCY: '1', BENCH_SHARP_CONCURRENCY: '1' } });
+    const oneCore = await startWorker({
+      cpus: '0',
+      env: { UV_THREADPOOL_SIZE: '1', VIPS_CONCURRENCY: '1', BENCH_SHARP_CONCURRENCY: '1' },
+    });
     workers.push(oneCore);
     const twoCores = await startWorker({ env: {} });
     workers.push(twoCores);
@@ -317,8 +373,13 @@ async function main(): Promise<number> {
       } catch (error) {
         if (imExt === 'webp') {
           imExt = 'jpg';
-          tools.notes.push(`ImageMagick failed to write WebP (${(error as Error).message}): compared writing JPEG instead`);
-          await runCommand({ command: im.convert, args: convertArgs(files[0]!, probeDir, imExt, 'default', false) }).catch((e: Error) => {
+          tools.notes.push(
+            `ImageMagick failed to write WebP (${(error as Error).message}): compared writing JPEG instead`,
+          );
+          await runCommand({
+            command: im.convert,
+            args: convertArgs(files[0]!, probeDir, imExt, 'default', false),
+          }).catch((e: Error) => {
             problems.push(`ImageMagick cannot make a thumbnail here: ${e.message}`);
           });
         } else {
@@ -336,11 +397,25 @@ async function main(): Promise<number> {
     const ONE: Record<string, string> = { VIPS_CONCURRENCY: '1' };
     const IM_ONE: Record<string, string> = { MAGICK_THREAD_LIMIT: '1' };
 
-    const oursContestant = async (key: string, worker: Worker, task: 'cover' | 'inside' | 'pixels' | 'inside-slow', inFlight: number, label: string): Promise<Contestant> => {
+    const oursContestant = async (
+      key: string,
+      worker: Worker,
+      task: 'cover' | 'inside' | 'pixels' | 'inside-slow',
+      inFlight: number,
+      label: string,
+    ): Promise<Contestant> => {
       const d = await out(key);
       const operation = task === 'cover' ? 'cover' : 'inside';
       const outFile = task === 'pixels' ? undefined : (f: string) => path.join(d, `${stem(f)}-${task}.webp`);
-      return { key, side: 'ours', operation, label, outDir: d, outFile, run: (fs) => worker.run(task, fs, d, inFlight) };
+      return {
+        key,
+        side: 'ours',
+        operation,
+        label,
+        outDir: d,
+        outFile,
+        run: (fs) => worker.run(task, fs, d, inFlight),
+      };
     };
     const toolContestant = async (
       key: string,
@@ -352,13 +427,21 @@ async function main(): Promise<number> {
       parallel = 1,
     ): Promise<Contestant> => {
       const d = await out(key);
-      return { key, side, operation, label, outDir: d, outFile: (f) => path.join(d, `${stem(f)}.${ext}`), run: (fs) => timeCommands(commands(fs, d), parallel) };
+      return {
+        key,
+        side,
+        operation,
+        label,
+        outDir: d,
+        outFile: (f) => path.join(d, `${stem(f)}.${ext}`),
+        run: (fs) => timeCommands(commands(fs, d), parallel),
+      };
     };
 
     // ---- 1a. one core
     const one: Contestant[] = [
       await oursContestant('ours-cover-1', oneCore, 'cover', 1, 'ours  makeOne 320 cover (centre crop)'),
-      await oursContestant('ours-inside-1', oneCore, 'inside', 1, "ours  makeOne 320 inside"),
+      await oursContestant('ours-inside-1', oneCore, 'inside', 1, 'ours  makeOne 320 inside'),
       await oursContestant('ours-pixels-1', oneCore, 'pixels', 1, 'ours  320 inside, pixels only: no encode (info)'),
       await oursContestant('ours-slow-1', oneCore, 'inside-slow', 1, "ours  320 inside at vips' decode scale (info)"),
     ];
@@ -374,13 +457,70 @@ async function main(): Promise<number> {
       });
     }
     if (vips) {
-      one.push(await toolContestant('vips-inside-1', 'vips', 'inside', 'vipsthumbnail -s 320x320 (1 process, whole batch)', 'webp', (fs, d) => [{ command: vips.path, args: vipsArgs(fs, d, false), env: ONE, cpus: '0' }]));
-      one.push(await toolContestant('vips-cover-1', 'vips', 'cover', 'vipsthumbnail -s 320x320 -m centre (1 process)', 'webp', (fs, d) => [{ command: vips.path, args: vipsArgs(fs, d, true), env: ONE, cpus: '0' }]));
+      one.push(
+        await toolContestant(
+          'vips-inside-1',
+          'vips',
+          'inside',
+          'vipsthumbnail -s 320x320 (1 process, whole batch)',
+          'webp',
+          (fs, d) => [{ command: vips.path, args: vipsArgs(fs, d, false), env: ONE, cpus: '0' }],
+        ),
+      );
+      one.push(
+        await toolContestant(
+          'vips-cover-1',
+          'vips',
+          'cover',
+          'vipsthumbnail -s 320x320 -m centre (1 process)',
+          'webp',
+          (fs, d) => [{ command: vips.path, args: vipsArgs(fs, d, true), env: ONE, cpus: '0' }],
+        ),
+      );
     }
     if (im && imUsable) {
-      one.push(await toolContestant('im-convert-1', 'im', 'inside', 'convert -thumbnail 320x320 (1 process per image)', imExt, (fs, d) => fs.map((f) => ({ command: im.convert, args: convertArgs(f, d, imExt, 'one', false), env: IM_ONE, cpus: '0' }))));
-      one.push(await toolContestant('im-mogrify-1', 'im', 'inside', 'mogrify -thumbnail 320x320 (1 process, whole batch)', imExt, (fs, d) => [{ command: im.mogrify, args: mogrifyArgs(fs, d, imExt, 'one'), env: IM_ONE, cpus: '0' }]));
-      one.push(await toolContestant('im-hint-1', 'im', 'inside', 'convert -define jpeg:size=640x640 -thumbnail (per image; info)', imExt, (fs, d) => fs.map((f) => ({ command: im.convert, args: convertArgs(f, d, imExt, 'one', true), env: IM_ONE, cpus: '0' }))));
+      one.push(
+        await toolContestant(
+          'im-convert-1',
+          'im',
+          'inside',
+          'convert -thumbnail 320x320 (1 process per image)',
+          imExt,
+          (fs, d) =>
+            fs.map((f) => ({
+              command: im.convert,
+              args: convertArgs(f, d, imExt, 'one', false),
+              env: IM_ONE,
+              cpus: '0',
+            })),
+        ),
+      );
+      one.push(
+        await toolContestant(
+          'im-mogrify-1',
+          'im',
+          'inside',
+          'mogrify -thumbnail 320x320 (1 process, whole batch)',
+          imExt,
+          (fs, d) => [{ command: im.mogrify, args: mogrifyArgs(fs, d, imExt, 'one'), env: IM_ONE, cpus: '0' }],
+        ),
+      );
+      one.push(
+        await toolContestant(
+          'im-hint-1',
+          'im',
+          'inside',
+          'convert -define jpeg:size=640x640 -thumbnail (per image; info)',
+          imExt,
+          (fs, d) =>
+            fs.map((f) => ({
+              command: im.convert,
+              args: convertArgs(f, d, imExt, 'one', true),
+              env: IM_ONE,
+              cpus: '0',
+            })),
+        ),
+      );
     }
     const oneRows = await rowsOf(one, await runRounds(one, files), files);
     printTable(
@@ -394,17 +534,105 @@ async function main(): Promise<number> {
       await oursContestant('ours-inside-2', twoCores, 'inside', 2, 'ours  makeOne 320 inside, 2 in flight'),
     ];
     if (vips) {
-      two.push(await toolContestant('vips-inside-2a', 'vips', 'inside', 'vipsthumbnail -s 320x320 (1 process, default threads)', 'webp', (fs, d) => [{ command: vips.path, args: vipsArgs(fs, d, false) }]));
-      two.push(await toolContestant('vips-inside-2b', 'vips', 'inside', 'vipsthumbnail -s 320x320 (2 processes x half, 1 thread each)', 'webp', (fs, d) => halves(fs).map((h) => ({ command: vips.path, args: vipsArgs(h, d, false), env: ONE })), 2));
-      two.push(await toolContestant('vips-cover-2a', 'vips', 'cover', 'vipsthumbnail -m centre (1 process, default threads)', 'webp', (fs, d) => [{ command: vips.path, args: vipsArgs(fs, d, true) }]));
-      two.push(await toolContestant('vips-cover-2b', 'vips', 'cover', 'vipsthumbnail -m centre (2 processes x half, 1 thread)', 'webp', (fs, d) => halves(fs).map((h) => ({ command: vips.path, args: vipsArgs(h, d, true), env: ONE })), 2));
+      two.push(
+        await toolContestant(
+          'vips-inside-2a',
+          'vips',
+          'inside',
+          'vipsthumbnail -s 320x320 (1 process, default threads)',
+          'webp',
+          (fs, d) => [{ command: vips.path, args: vipsArgs(fs, d, false) }],
+        ),
+      );
+      two.push(
+        await toolContestant(
+          'vips-inside-2b',
+          'vips',
+          'inside',
+          'vipsthumbnail -s 320x320 (2 processes x half, 1 thread each)',
+          'webp',
+          (fs, d) => halves(fs).map((h) => ({ command: vips.path, args: vipsArgs(h, d, false), env: ONE })),
+          2,
+        ),
+      );
+      two.push(
+        await toolContestant(
+          'vips-cover-2a',
+          'vips',
+          'cover',
+          'vipsthumbnail -m centre (1 process, default threads)',
+          'webp',
+          (fs, d) => [{ command: vips.path, args: vipsArgs(fs, d, true) }],
+        ),
+      );
+      two.push(
+        await toolContestant(
+          'vips-cover-2b',
+          'vips',
+          'cover',
+          'vipsthumbnail -m centre (2 processes x half, 1 thread)',
+          'webp',
+          (fs, d) => halves(fs).map((h) => ({ command: vips.path, args: vipsArgs(h, d, true), env: ONE })),
+          2,
+        ),
+      );
     }
     if (im && imUsable) {
-      two.push(await toolContestant('im-convert-2a', 'im', 'inside', 'convert -thumbnail (per image, one at a time, default threads)', imExt, (fs, d) => fs.map((f) => ({ command: im.convert, args: convertArgs(f, d, imExt, 'default', false) }))));
-      two.push(await toolContestant('im-convert-2b', 'im', 'inside', 'convert -thumbnail (per image, 2 at a time, 1 thread each)', imExt, (fs, d) => fs.map((f) => ({ command: im.convert, args: convertArgs(f, d, imExt, 'one', false), env: IM_ONE })), 2));
-      two.push(await toolContestant('im-mogrify-2a', 'im', 'inside', 'mogrify -thumbnail (1 process, default threads)', imExt, (fs, d) => [{ command: im.mogrify, args: mogrifyArgs(fs, d, imExt, 'default') }]));
-      two.push(await toolContestant('im-mogrify-2b', 'im', 'inside', 'mogrify -thumbnail (2 processes x half, 1 thread each)', imExt, (fs, d) => halves(fs).map((h) => ({ command: im.mogrify, args: mogrifyArgs(h, d, imExt, 'one'), env: IM_ONE })), 2));
-      two.push(await toolContestant('im-hint-2', 'im', 'inside', 'convert -define jpeg:size=640x640 (2 at a time; info)', imExt, (fs, d) => fs.map((f) => ({ command: im.convert, args: convertArgs(f, d, imExt, 'one', true), env: IM_ONE })), 2));
+      two.push(
+        await toolContestant(
+          'im-convert-2a',
+          'im',
+          'inside',
+          'convert -thumbnail (per image, one at a time, default threads)',
+          imExt,
+          (fs, d) => fs.map((f) => ({ command: im.convert, args: convertArgs(f, d, imExt, 'default', false) })),
+        ),
+      );
+      two.push(
+        await toolContestant(
+          'im-convert-2b',
+          'im',
+          'inside',
+          'convert -thumbnail (per image, 2 at a time, 1 thread each)',
+          imExt,
+          (fs, d) =>
+            fs.map((f) => ({ command: im.convert, args: convertArgs(f, d, imExt, 'one', false), env: IM_ONE })),
+          2,
+        ),
+      );
+      two.push(
+        await toolContestant(
+          'im-mogrify-2a',
+          'im',
+          'inside',
+          'mogrify -thumbnail (1 process, default threads)',
+          imExt,
+          (fs, d) => [{ command: im.mogrify, args: mogrifyArgs(fs, d, imExt, 'default') }],
+        ),
+      );
+      two.push(
+        await toolContestant(
+          'im-mogrify-2b',
+          'im',
+          'inside',
+          'mogrify -thumbnail (2 processes x half, 1 thread each)',
+          imExt,
+          (fs, d) =>
+            halves(fs).map((h) => ({ command: im.mogrify, args: mogrifyArgs(h, d, imExt, 'one'), env: IM_ONE })),
+          2,
+        ),
+      );
+      two.push(
+        await toolContestant(
+          'im-hint-2',
+          'im',
+          'inside',
+          'convert -define jpeg:size=640x640 (2 at a time; info)',
+          imExt,
+          (fs, d) => fs.map((f) => ({ command: im.convert, args: convertArgs(f, d, imExt, 'one', true), env: IM_ONE })),
+          2,
+        ),
+      );
     }
     const twoRows = await rowsOf(two, await runRounds(two, files), files);
     printTable(
@@ -419,22 +647,86 @@ async function main(): Promise<number> {
     const notHint = (r: Row) => r.c.key.startsWith('im-hint');
     const byKey = (rows: Row[], key: string) => rows.find((r) => r.c.key === key);
     const oneRatios = [
-      ratio('1 core: ours inside / vipsthumbnail', byKey(oneRows, 'ours-inside-1'), bestOf(oneRows, 'vips', 'inside'), TARGETS.vips),
-      ratio('1 core: ours cover / vipsthumbnail -m centre', byKey(oneRows, 'ours-cover-1'), bestOf(oneRows, 'vips', 'cover'), TARGETS.vips),
-      ratio('1 core: ours cover / vipsthumbnail inside (info)', byKey(oneRows, 'ours-cover-1'), bestOf(oneRows, 'vips', 'inside')),
-      ratio('1 core: ours inside / convert (per image)', byKey(oneRows, 'ours-inside-1'), byKey(oneRows, 'im-convert-1'), TARGETS.imagemagick),
-      ratio('1 core: ours cover / convert inside (info)', byKey(oneRows, 'ours-cover-1'), byKey(oneRows, 'im-convert-1')),
-      ratio('1 core: ours inside / mogrify (batch)', byKey(oneRows, 'ours-inside-1'), byKey(oneRows, 'im-mogrify-1'), TARGETS.imagemagick),
-      ratio('1 core: ours inside / convert + jpeg:size hint (info)', byKey(oneRows, 'ours-inside-1'), byKey(oneRows, 'im-hint-1')),
-      ratio('1 core: ours inside / djpeg decode floor (info, <= 1)', byKey(oneRows, 'ours-inside-1'), byKey(oneRows, 'floor-1')),
-      ratio('1 core: ours, no encode / vipsthumbnail (info)', byKey(oneRows, 'ours-pixels-1'), bestOf(oneRows, 'vips', 'inside')),
-      ratio("1 core: ours, vips' decode scale / vipsthumbnail (info)", byKey(oneRows, 'ours-slow-1'), bestOf(oneRows, 'vips', 'inside')),
+      ratio(
+        '1 core: ours inside / vipsthumbnail',
+        byKey(oneRows, 'ours-inside-1'),
+        bestOf(oneRows, 'vips', 'inside'),
+        TARGETS.vips,
+      ),
+      ratio(
+        '1 core: ours cover / vipsthumbnail -m centre',
+        byKey(oneRows, 'ours-cover-1'),
+        bestOf(oneRows, 'vips', 'cover'),
+        TARGETS.vips,
+      ),
+      ratio(
+        '1 core: ours cover / vipsthumbnail inside (info)',
+        byKey(oneRows, 'ours-cover-1'),
+        bestOf(oneRows, 'vips', 'inside'),
+      ),
+      ratio(
+        '1 core: ours inside / convert (per image)',
+        byKey(oneRows, 'ours-inside-1'),
+        byKey(oneRows, 'im-convert-1'),
+        TARGETS.imagemagick,
+      ),
+      ratio(
+        '1 core: ours cover / convert inside (info)',
+        byKey(oneRows, 'ours-cover-1'),
+        byKey(oneRows, 'im-convert-1'),
+      ),
+      ratio(
+        '1 core: ours inside / mogrify (batch)',
+        byKey(oneRows, 'ours-inside-1'),
+        byKey(oneRows, 'im-mogrify-1'),
+        TARGETS.imagemagick,
+      ),
+      ratio(
+        '1 core: ours inside / convert + jpeg:size hint (info)',
+        byKey(oneRows, 'ours-inside-1'),
+        byKey(oneRows, 'im-hint-1'),
+      ),
+      ratio(
+        '1 core: ours inside / djpeg decode floor (info, <= 1)',
+        byKey(oneRows, 'ours-inside-1'),
+        byKey(oneRows, 'floor-1'),
+      ),
+      ratio(
+        '1 core: ours, no encode / vipsthumbnail (info)',
+        byKey(oneRows, 'ours-pixels-1'),
+        bestOf(oneRows, 'vips', 'inside'),
+      ),
+      ratio(
+        "1 core: ours, vips' decode scale / vipsthumbnail (info)",
+        byKey(oneRows, 'ours-slow-1'),
+        bestOf(oneRows, 'vips', 'inside'),
+      ),
     ];
     const twoRatios = [
-      ratio('2 cores: ours inside / vipsthumbnail (its best way)', byKey(twoRows, 'ours-inside-2'), bestOf(twoRows, 'vips', 'inside')),
-      ratio('2 cores: ours cover / vipsthumbnail -m centre (best)', byKey(twoRows, 'ours-cover-2'), bestOf(twoRows, 'vips', 'cover')),
-      ratio('2 cores: ours inside / convert (its best way)', byKey(twoRows, 'ours-inside-2'), bestOf(twoRows.filter((r) => r.c.key.startsWith('im-convert')), 'im', 'inside')),
-      ratio('2 cores: ours inside / ImageMagick (best incl. mogrify)', byKey(twoRows, 'ours-inside-2'), bestOf(twoRows, 'im', 'inside', notHint)),
+      ratio(
+        '2 cores: ours inside / vipsthumbnail (its best way)',
+        byKey(twoRows, 'ours-inside-2'),
+        bestOf(twoRows, 'vips', 'inside'),
+      ),
+      ratio(
+        '2 cores: ours cover / vipsthumbnail -m centre (best)',
+        byKey(twoRows, 'ours-cover-2'),
+        bestOf(twoRows, 'vips', 'cover'),
+      ),
+      ratio(
+        '2 cores: ours inside / convert (its best way)',
+        byKey(twoRows, 'ours-inside-2'),
+        bestOf(
+          twoRows.filter((r) => r.c.key.startsWith('im-convert')),
+          'im',
+          'inside',
+        ),
+      ),
+      ratio(
+        '2 cores: ours inside / ImageMagick (best incl. mogrify)',
+        byKey(twoRows, 'ours-inside-2'),
+        bestOf(twoRows, 'im', 'inside', notHint),
+      ),
     ];
     log('\n  ratios: wall = img/s ours / img/s reference (median round); CPU = reference CPU ms per image / ours');
     printRatios([...oneRatios, ...twoRatios]);
@@ -442,22 +734,70 @@ async function main(): Promise<number> {
     // ---- 2. full derivative set vs the largest size alone
     const derivDirs = { one: await out('deriv-1'), two: await out('deriv-2') };
     const deriv: Contestant[] = [
-      { key: 'display-1', side: 'ours', operation: 'inside', label: 'makeOne display 1440 inside, 1 core', outDir: derivDirs.one, outFile: (f) => path.join(derivDirs.one, `${stem(f)}-display.webp`), run: (fs) => oneCore.run('display', fs, derivDirs.one, 1) },
-      { key: 'set-1', side: 'ours', operation: 'inside', label: 'makeDerivatives (display + thumbnail + placeholder), 1 core', outDir: derivDirs.one, outFile: (f) => path.join(derivDirs.one, `${stem(f)}-thumbnail.webp`), run: (fs) => oneCore.run('derivatives', fs, derivDirs.one, 1) },
-      { key: 'display-2', side: 'ours', operation: 'inside', label: 'makeOne display 1440 inside, 2 cores, one image at a time', outDir: derivDirs.two, outFile: (f) => path.join(derivDirs.two, `${stem(f)}-display.webp`), run: (fs) => twoCores.run('display', fs, derivDirs.two, 1) },
-      { key: 'set-2', side: 'ours', operation: 'inside', label: 'makeDerivatives, 2 cores, one image at a time', outDir: derivDirs.two, outFile: (f) => path.join(derivDirs.two, `${stem(f)}-thumbnail.webp`), run: (fs) => twoCores.run('derivatives', fs, derivDirs.two, 1) },
+      {
+        key: 'display-1',
+        side: 'ours',
+        operation: 'inside',
+        label: 'makeOne display 1440 inside, 1 core',
+        outDir: derivDirs.one,
+        outFile: (f) => path.join(derivDirs.one, `${stem(f)}-display.webp`),
+        run: (fs) => oneCore.run('display', fs, derivDirs.one, 1),
+      },
+      {
+        key: 'set-1',
+        side: 'ours',
+        operation: 'inside',
+        label: 'makeDerivatives (display + thumbnail + placeholder), 1 core',
+        outDir: derivDirs.one,
+        outFile: (f) => path.join(derivDirs.one, `${stem(f)}-thumbnail.webp`),
+        run: (fs) => oneCore.run('derivatives', fs, derivDirs.one, 1),
+      },
+      {
+        key: 'display-2',
+        side: 'ours',
+        operation: 'inside',
+        label: 'makeOne display 1440 inside, 2 cores, one image at a time',
+        outDir: derivDirs.two,
+        outFile: (f) => path.join(derivDirs.two, `${stem(f)}-display.webp`),
+        run: (fs) => twoCores.run('display', fs, derivDirs.two, 1),
+      },
+      {
+        key: 'set-2',
+        side: 'ours',
+        operation: 'inside',
+        label: 'makeDerivatives, 2 cores, one image at a time',
+        outDir: derivDirs.two,
+        outFile: (f) => path.join(derivDirs.two, `${stem(f)}-thumbnail.webp`),
+        run: (fs) => twoCores.run('derivatives', fs, derivDirs.two, 1),
+      },
     ];
     const derivResults = await runRounds(deriv, files);
     const perImage = (key: string) => median(derivResults.get(key)!.map((t) => t.wallMs)) / files.length;
     const cpuPerImage = (key: string) => median(derivResults.get(key)!.map((t) => t.cpuMs)) / files.length;
-    log('\n2. full derivative set vs its largest size alone, same images (ms per image, median round; input read and outputs written included)');
+    log(
+      '\n2. full derivative set vs its largest size alone, same images (ms per image, median round; input read and outputs written included)',
+    );
     log(`  ${'work'.padEnd(62)} ${'ms/img'.padStart(7)} ${'CPU ms/img'.padStart(11)}   output (first image)`);
     for (const c of deriv) {
-      log(`  ${c.label.padEnd(62)} ${perImage(c.key).toFixed(1).padStart(7)} ${cpuPerImage(c.key).toFixed(1).padStart(11)}   ${c.outFile ? await describeOutput(c.outFile(files[0]!)) : ''}`);
+      log(
+        `  ${c.label.padEnd(62)} ${perImage(c.key).toFixed(1).padStart(7)} ${cpuPerImage(c.key).toFixed(1).padStart(11)}   ${c.outFile ? await describeOutput(c.outFile(files[0]!)) : ''}`,
+      );
     }
     const derivRatios: Ratio[] = [
-      { label: '1 core: makeDerivatives / makeOne(display)', value: perImage('set-1') / perImage('display-1'), cpu: cpuPerImage('set-1') / cpuPerImage('display-1'), target: { op: '<=', value: TARGETS.derivatives }, detail: `${perImage('set-1').toFixed(0)} vs ${perImage('display-1').toFixed(0)} ms/img` },
-      { label: '2 cores: makeDerivatives / makeOne(display)', value: perImage('set-2') / perImage('display-2'), cpu: cpuPerImage('set-2') / cpuPerImage('display-2'), target: { op: '<=', value: TARGETS.derivatives }, detail: `${perImage('set-2').toFixed(0)} vs ${perImage('display-2').toFixed(0)} ms/img` },
+      {
+        label: '1 core: makeDerivatives / makeOne(display)',
+        value: perImage('set-1') / perImage('display-1'),
+        cpu: cpuPerImage('set-1') / cpuPerImage('display-1'),
+        target: { op: '<=', value: TARGETS.derivatives },
+        detail: `${perImage('set-1').toFixed(0)} vs ${perImage('display-1').toFixed(0)} ms/img`,
+      },
+      {
+        label: '2 cores: makeDerivatives / makeOne(display)',
+        value: perImage('set-2') / perImage('display-2'),
+        cpu: cpuPerImage('set-2') / cpuPerImage('display-2'),
+        target: { op: '<=', value: TARGETS.derivatives },
+        detail: `${perImage('set-2').toFixed(0)} vs ${perImage('display-2').toFixed(0)} ms/img`,
+      },
     ];
     printRatios(derivRatios);
 
@@ -474,33 +814,62 @@ async function main(): Promise<number> {
     // was once large reports the parent's peak (here the parent made the 50 MP picture).
     const mb = (kb: number | null) => (kb === null ? 'n/a' : (kb / 1024).toFixed(0));
     const peak = (r: RssReport) => r.vmHwmKb ?? r.maxRssKb;
-    log(`  ${'child'.padEnd(62)} ${'peak RSS MB'.padStart(11)} ${'over baseline'.padStart(14)} ${'getrusage maxRSS MB'.padStart(20)}`);
+    log(
+      `  ${'child'.padEnd(62)} ${'peak RSS MB'.padStart(11)} ${'over baseline'.padStart(14)} ${'getrusage maxRSS MB'.padStart(20)}`,
+    );
     for (const [label, r] of [
       ['baseline: loads sharp + shared/media/derivatives only', baseline],
-      [`12 MP JPEG (${((await stat(files[0]!)).size / 1e6).toFixed(1)} MB) -> ${r12.result?.derivatives.join(', ')}`, r12],
+      [
+        `12 MP JPEG (${((await stat(files[0]!)).size / 1e6).toFixed(1)} MB) -> ${r12.result?.derivatives.join(', ')}`,
+        r12,
+      ],
       [`50 MP JPEG (${((await stat(big)).size / 1e6).toFixed(1)} MB) -> ${r50.result?.derivatives.join(', ')}`, r50],
     ] as const) {
       const over = r === baseline ? '' : `+${mb(peak(r) - peak(baseline))} MB`;
       log(`  ${label.padEnd(62)} ${mb(peak(r)).padStart(11)} ${over.padStart(14)} ${mb(r.maxRssKb).padStart(20)}`);
     }
     const rssRatios: Ratio[] = [
-      { label: 'peak RSS (VmHWM), 50 MP makeDerivatives', value: peak(r50) / 1024, target: { op: '<=', value: TARGETS.rss50MB, unit: 'MB' }, detail: `whole process; baseline ${mb(peak(baseline))} MB, 12 MP ${mb(peak(r12))} MB` },
+      {
+        label: 'peak RSS (VmHWM), 50 MP makeDerivatives',
+        value: peak(r50) / 1024,
+        target: { op: '<=', value: TARGETS.rss50MB, unit: 'MB' },
+        detail: `whole process; baseline ${mb(peak(baseline))} MB, 12 MP ${mb(peak(r12))} MB`,
+      },
     ];
-    if (baseline.vmHwmKb === null) tools.notes.push('no /proc/self/status here: peak RSS is getrusage maxRSS, which can carry the parent process peak');
-    else if (Math.abs(baseline.maxRssKb - r50.maxRssKb) < 1024) tools.notes.push(`getrusage maxRSS was ${mb(baseline.maxRssKb)} MB in every child, baseline included: Linux keeps it across fork + exec (the parent's peak); VmHWM is the child's own`);
+    if (baseline.vmHwmKb === null)
+      tools.notes.push(
+        'no /proc/self/status here: peak RSS is getrusage maxRSS, which can carry the parent process peak',
+      );
+    else if (Math.abs(baseline.maxRssKb - r50.maxRssKb) < 1024)
+      tools.notes.push(
+        `getrusage maxRSS was ${mb(baseline.maxRssKb)} MB in every child, baseline included: Linux keeps it across fork + exec (the parent's peak); VmHWM is the child's own`,
+      );
 
     // ---- versions, notes, summary
     const loadEnd = os.loadavg()[0]!;
     log('\nversions');
-    log(`  node ${process.version}; sharp ${oneCore.hello.sharp} with libvips ${oneCore.hello.vips} (its prebuilt binaries)`);
-    log(`  djpeg: ${tools.djpeg ? `${tools.djpeg.path}, ${tools.djpeg.version}` : 'missing (libjpeg-turbo-progs; info only)'}`);
+    log(
+      `  node ${process.version}; sharp ${oneCore.hello.sharp} with libvips ${oneCore.hello.vips} (its prebuilt binaries)`,
+    );
+    log(
+      `  djpeg: ${tools.djpeg ? `${tools.djpeg.path}, ${tools.djpeg.version}` : 'missing (libjpeg-turbo-progs; info only)'}`,
+    );
     log(`  vipsthumbnail: ${vips ? `${vips.path}, ${vips.version} (Debian libvips-tools)` : 'missing'}`);
-    log(`  ImageMagick: ${im ? `${im.convert}, ${im.mogrify}: ${im.version}; writes WebP: ${im.webp ? 'yes' : 'no'}` : 'missing'}`);
+    log(
+      `  ImageMagick: ${im ? `${im.convert}, ${im.mogrify}: ${im.version}; writes WebP: ${im.webp ? 'yes' : 'no'}` : 'missing'}`,
+    );
     log('notes');
     for (const n of tools.notes) log(`  - ${n}`);
-    log(`  - ours is timed in its process (read file, decode, resize, encode, write file); the tools around the spawned process, so their start-up counts (amortised over the batch for vipsthumbnail and mogrify, paid per image by convert)`);
-    log(`  - sharp's default concurrency on glibc without jemalloc is 1 thread per pipeline (two-core worker reports ${twoCores.hello.concurrency}); parallelism comes from images in flight`);
-    if (Math.max(loadStart, loadEnd) > 0.5) log(`  - load average ${loadStart.toFixed(2)} at start, ${loadEnd.toFixed(2)} at the end: other processes used the CPUs, wall-time numbers are noisier (the rounds alternate between sides; CPU-time ratios are less affected)`);
+    log(
+      `  - ours is timed in its process (read file, decode, resize, encode, write file); the tools around the spawned process, so their start-up counts (amortised over the batch for vipsthumbnail and mogrify, paid per image by convert)`,
+    );
+    log(
+      `  - sharp's default concurrency on glibc without jemalloc is 1 thread per pipeline (two-core worker reports ${twoCores.hello.concurrency}); parallelism comes from images in flight`,
+    );
+    if (Math.max(loadStart, loadEnd) > 0.5)
+      log(
+        `  - load average ${loadStart.toFixed(2)} at start, ${loadEnd.toFixed(2)} at the end: other processes used the CPUs, wall-time numbers are noisier (the rounds alternate between sides; CPU-time ratios are less affected)`,
+      );
 
     log('\nsummary (measured ratio, target; printed, not asserted)');
     printRatios([...oneRatios.filter((r) => r.target), ...twoRatios, ...derivRatios, ...rssRatios]);

@@ -20,17 +20,26 @@ function percentile(values: number[], p: number): number {
 async function main() {
   process.env.LOCAL_STACK_QUIET = '1';
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'media-share-bench-'));
-  const stack = await startStack({ root: path.resolve(__dirname, '..'), dataDir, ports: { api: 0, dynamodb: 0, s3: 0, sns: 0, cognito: 0 } });
+  const stack = await startStack({
+    root: path.resolve(__dirname, '..'),
+    dataDir,
+    ports: { api: 0, dynamodb: 0, s3: 0, sns: 0, cognito: 0 },
+  });
   try {
     const e = stack.endpoints;
     const user = await signUp(e);
     // Distinct bytes per upload (the same bytes again would be a DUPLICATE, not processed).
     const [warmup, ...photos] = await Promise.all(
-      Array.from({ length: RUNS + 1 }, (_, i) => makeJpeg(4000, 3000, { make: 'Bench', model: `Cam ${i}`, dateTimeOriginal: '2024:01:01 10:00:00' })),
+      Array.from({ length: RUNS + 1 }, (_, i) =>
+        makeJpeg(4000, 3000, { make: 'Bench', model: `Cam ${i}`, dateTimeOriginal: '2024:01:01 10:00:00' }),
+      ),
     );
     // Warm up both paths once (cold starts are not what this measures).
     await makeDerivatives(warmup!);
-    const warm = await api(e, 'POST', '/content', { token: user.accessToken, body: { contentType: 'image/jpeg', size: warmup!.length } });
+    const warm = await api(e, 'POST', '/content', {
+      token: user.accessToken,
+      body: { contentType: 'image/jpeg', size: warmup!.length },
+    });
     await postToS3(warm.body, warmup!, 'image/jpeg');
     await waitForProcessed(e, user.accessToken, warm.body.contentId, 60_000);
 
@@ -42,7 +51,10 @@ async function main() {
     }
     const pipeline: number[] = [];
     for (const photo of photos) {
-      const created = await api(e, 'POST', '/content', { token: user.accessToken, body: { contentType: 'image/jpeg', size: photo.length } });
+      const created = await api(e, 'POST', '/content', {
+        token: user.accessToken,
+        body: { contentType: 'image/jpeg', size: photo.length },
+      });
       const t = performance.now();
       await postToS3(created.body, photo, 'image/jpeg');
       const done = await waitForProcessed(e, user.accessToken, created.body.contentId, 60_000);
@@ -50,11 +62,14 @@ async function main() {
       if (done.body.status !== 'READY') throw new Error(`bench upload ended ${done.body.status}: ${done.body.reason}`);
     }
     const mb = photos.reduce((s, p) => s + p.length, 0) / photos.length / 1e6;
-    const row = (name: string, v: number[]) => `${name.padEnd(44)} p50 ${percentile(v, 50).toFixed(0).padStart(6)} ms   p99 ${percentile(v, 99).toFixed(0).padStart(6)} ms`;
+    const row = (name: string, v: number[]) =>
+      `${name.padEnd(44)} p50 ${percentile(v, 50).toFixed(0).padStart(6)} ms   p99 ${percentile(v, 99).toFixed(0).padStart(6)} ms`;
     console.log(`\n${RUNS} JPEGs of 12 MP (${mb.toFixed(1)} MB on average), ${os.cpus().length} cores`);
     console.log(row('reference: derivative set in process', reference));
     console.log(row('upload -> READY on the local stack', pipeline));
-    console.log(`ratio (p50): ${(percentile(pipeline, 50) / percentile(reference, 50)).toFixed(2)}x the image work alone`);
+    console.log(
+      `ratio (p50): ${(percentile(pipeline, 50) / percentile(reference, 50)).toFixed(2)}x the image work alone`,
+    );
   } finally {
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -27,7 +27,8 @@ async function main() {
     token: user.accessToken,
     body: { caption: 'Eiffel tower at noon', visibility: 'friends', contentType: 'image/jpeg', size: photo.length },
   });
-  if (created.status !== 201) throw new Error(`POST /content answered ${created.status}: ${JSON.stringify(created.body)}`);
+  if (created.status !== 201)
+    throw new Error(`POST /content answered ${created.status}: ${JSON.stringify(created.body)}`);
   step(`POST /content -> 201, content ${created.body.contentId}, presigned POST to ${created.body.upload.url}`);
 
   const uploadStarted = Date.now();
@@ -39,13 +40,18 @@ async function main() {
   const item = done.body;
   if (item.status !== 'READY') throw new Error(`content ended ${item.status}: ${item.reason}`);
   step(`GET /content/${item.contentId} -> ${item.status}`);
-  console.log(`    dimensions ${item.metadata.width}x${item.metadata.height}, taken at ${item.metadata.takenAt}, camera ${item.metadata.make} ${item.metadata.model}`);
-  console.log(`    GPS ${item.metadata.gps?.latitude}, ${item.metadata.gps?.longitude} (altitude ${item.metadata.gps?.altitude} m)`);
+  console.log(
+    `    dimensions ${item.metadata.width}x${item.metadata.height}, taken at ${item.metadata.takenAt}, camera ${item.metadata.make} ${item.metadata.model}`,
+  );
+  console.log(
+    `    GPS ${item.metadata.gps?.latitude}, ${item.metadata.gps?.longitude} (altitude ${item.metadata.gps?.altitude} m)`,
+  );
 
   const thumb = await fetch(item.urls.thumbnail.url);
   const bytes = Buffer.from(await thumb.arrayBuffer());
   const meta = await sharp(bytes).metadata();
-  if (thumb.status !== 200 || meta.format !== 'webp') throw new Error(`thumbnail URL answered ${thumb.status} (${meta.format})`);
+  if (thumb.status !== 200 || meta.format !== 'webp')
+    throw new Error(`thumbnail URL answered ${thumb.status} (${meta.format})`);
   step(`thumbnail URL works: ${meta.format} ${meta.width}x${meta.height}, ${bytes.length} bytes`);
   console.log(`\nupload -> READY took ${elapsed} ms`);
 }

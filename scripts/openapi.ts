@@ -8,11 +8,15 @@ async function main() {
   const published = await publishedDocument().catch(() => undefined);
   const breaking = published ? breakingChanges(published, next) : [];
   if (breaking.length > 0 && published!.info.version === next.info.version) {
-    console.error(`Not written: these changes break clients of version ${next.info.version}:\n  ${breaking.join('\n  ')}\nRaise apiInfo.version in shared/http/routes.ts (or keep what they remove), then run this again.`);
+    console.error(
+      `Not written: these changes break clients of version ${next.info.version}:\n  ${breaking.join('\n  ')}\nRaise apiInfo.version in shared/http/routes.ts (or keep what they remove), then run this again.`,
+    );
     process.exit(1);
   }
   await writeDocument(next);
-  console.log(`${CONTRACT_FILE}: version ${next.info.version}, ${Object.keys(next.paths).length} paths${breaking.length ? `; ${breaking.length} breaking change(s) under the new version` : ''}`);
+  console.log(
+    `${CONTRACT_FILE}: version ${next.info.version}, ${Object.keys(next.paths).length} paths${breaking.length ? `; ${breaking.length} breaking change(s) under the new version` : ''}`,
+  );
 }
 
 void main();

@@ -26,7 +26,12 @@ export const sleep = (msToWait: number) => new Promise<void>((resolve) => setTim
  * Polls `check` until it returns a value (not undefined) or `timeoutMs` passes; then throws with
  * the last reason `check` gave (a string return means "not yet, because ...").
  */
-export async function waitUntil<T>(what: string, check: () => Promise<T | string | undefined>, timeoutMs: number, intervalMs = 250): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T | string | undefined>,
+  timeoutMs: number,
+  intervalMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let reason = 'not checked yet';
   for (;;) {

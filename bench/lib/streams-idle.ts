@@ -8,7 +8,13 @@
 // This is a read-only look: one GetRecords (Limit 1) per open shard.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type Shard } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { Endpoints } from '../../infra/local/stack';
 
 interface Checkpoints {
@@ -23,7 +29,11 @@ export class StreamWatcher {
   private readonly dir: string;
 
   constructor(endpoints: Endpoints) {
-    this.client = new DynamoDBStreamsClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials: endpoints.credentials });
+    this.client = new DynamoDBStreamsClient({
+      endpoint: endpoints.dynamodb,
+      region: endpoints.region,
+      credentials: endpoints.credentials,
+    });
     this.dir = path.join(endpoints.dataDir, 'streams');
   }
 
@@ -47,7 +57,9 @@ export class StreamWatcher {
           new GetShardIteratorCommand({
             StreamArn: state.streamArn,
             ShardId: id,
-            ...(st?.checkpoint ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: st.checkpoint } : { ShardIteratorType: 'TRIM_HORIZON' }),
+            ...(st?.checkpoint
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: st.checkpoint }
+              : { ShardIteratorType: 'TRIM_HORIZON' }),
           }),
         );
         if (!iterator.ShardIterator) continue;
@@ -62,7 +74,9 @@ export class StreamWatcher {
     const shards: Shard[] = [];
     let start: string | undefined;
     do {
-      const out = await this.client.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }));
+      const out = await this.client.send(
+        new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }),
+      );
       shards.push(...(out.StreamDescription?.Shards ?? []));
       start = out.StreamDescription?.LastEvaluatedShardId;
     } while (start);

@@ -77,7 +77,11 @@ function findImageMagick(notes: string[]): ReferenceTools['imagemagick'] {
 }
 
 function apt(args: string[]): { ok: boolean; tail: string } {
-  const result = spawnSync('apt-get', args, { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, timeout: 600_000 });
+  const result = spawnSync('apt-get', args, {
+    encoding: 'utf8',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    timeout: 600_000,
+  });
   const text = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n');
   return { ok: result.status === 0, tail: text.slice(-3).join('\n') };
 }
@@ -99,16 +103,20 @@ export function findReferenceTools(log: (line: string) => void): ReferenceTools 
     if (!result.ok) notes.push(`apt-get install ${wanted.join(' ')} failed: ${result.tail}`);
     vips = findVips(notes);
     im = findImageMagick(notes);
-    if (result.ok) notes.push(`ran apt-get install -y ${wanted.join(' ')}${vips && im ? '' : ', but a tool is still not on PATH'}`);
+    if (result.ok)
+      notes.push(`ran apt-get install -y ${wanted.join(' ')}${vips && im ? '' : ', but a tool is still not on PATH'}`);
   }
   const rootHint = process.getuid?.() === 0 ? '' : ' (not root, so the bench did not try)';
   const missing = [
     ...(vips ? [] : [`vipsthumbnail missing: install libvips-tools (apt-get install -y libvips-tools)${rootHint}`]),
-    ...(im ? [] : [`ImageMagick (convert, mogrify) missing: install imagemagick (apt-get install -y imagemagick)${rootHint}`]),
+    ...(im
+      ? []
+      : [`ImageMagick (convert, mogrify) missing: install imagemagick (apt-get install -y imagemagick)${rootHint}`]),
   ];
   const djpegPath = executablesOnPath('djpeg').find(isElf);
   const djpeg = djpegPath ? { path: djpegPath, version: output(djpegPath, ['-version']).split('\n')[0]! } : undefined;
-  if (!djpeg) notes.push('djpeg not found (Debian libjpeg-turbo-progs): no decode-floor row; not needed for the ratios');
+  if (!djpeg)
+    notes.push('djpeg not found (Debian libjpeg-turbo-progs): no decode-floor row; not needed for the ratios');
   return { vipsthumbnail: vips, imagemagick: im, djpeg, notes: [...new Set(notes)], missing };
 }
 
@@ -143,7 +151,11 @@ export function runCommand(c: ToolCommand): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(c.command)} exited ${code}: ${stderr.trim().split('\n')[0] ?? ''}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(c.command)} exited ${code}: ${stderr.trim().split('\n')[0] ?? ''}`)),
+    );
   });
 }
 

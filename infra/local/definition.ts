@@ -63,8 +63,12 @@ export async function loadServiceDefinition(root: string, stage = 'local'): Prom
     return JSON.parse(stdout.slice(stdout.indexOf('{'))) as ServiceDefinition;
   } catch (error) {
     // osls prints its error after an environment banner, on stdout or stderr: keep the part that says what is wrong.
-    const output = [(error as { stdout?: string }).stdout, (error as { stderr?: string }).stderr].filter(Boolean).join('\n');
-    const detail = output.includes('Error:') ? output.slice(output.indexOf('Error:')).trim() : output.trim() || (error as Error).message;
+    const output = [(error as { stdout?: string }).stdout, (error as { stderr?: string }).stderr]
+      .filter(Boolean)
+      .join('\n');
+    const detail = output.includes('Error:')
+      ? output.slice(output.indexOf('Error:')).trim()
+      : output.trim() || (error as Error).message;
     throw new Error(`Could not resolve serverless.yml with 'osls print' (run npm install first?): ${detail}`);
   }
 }
@@ -93,7 +97,8 @@ export function resolveIntrinsics(value: unknown, values: LocalValues, pseudo: R
   const resolve = (v: unknown): unknown => resolveIntrinsics(v, values, pseudo);
   const str = (v: unknown): string => {
     const out = resolve(v);
-    if (typeof out !== 'string' && typeof out !== 'number') throw new Error(`Expected a string, got ${JSON.stringify(out)}`);
+    if (typeof out !== 'string' && typeof out !== 'number')
+      throw new Error(`Expected a string, got ${JSON.stringify(out)}`);
     return String(out);
   };
   if (Array.isArray(value)) return value.map(resolve);
@@ -110,13 +115,17 @@ export function resolveIntrinsics(value: unknown, values: LocalValues, pseudo: R
       }
       case 'Fn::GetAtt': {
         const dotted = String(arg);
-        const [id, attr] = Array.isArray(arg) ? arg.map(String) : [dotted.slice(0, dotted.indexOf('.')), dotted.slice(dotted.indexOf('.') + 1)];
+        const [id, attr] = Array.isArray(arg)
+          ? arg.map(String)
+          : [dotted.slice(0, dotted.indexOf('.')), dotted.slice(dotted.indexOf('.') + 1)];
         const out = values.getAtt(id!, attr!);
         if (out === undefined) throw new Error(`Fn::GetAtt ${id}.${attr}: not available locally`);
         return out;
       }
       case 'Fn::Sub': {
-        const [template, vars] = Array.isArray(arg) ? [String(arg[0]), (arg[1] ?? {}) as Record<string, unknown>] : [String(arg), {}];
+        const [template, vars] = Array.isArray(arg)
+          ? [String(arg[0]), (arg[1] ?? {}) as Record<string, unknown>]
+          : [String(arg), {}];
         return template.replace(/\$\{(!?)([^}]+)\}/g, (_, literal: string, name: string) => {
           if (literal) return `\${${name}}`; // ${!Literal} stands for the text ${Literal}
           if (name in vars) return str(vars[name]);
@@ -145,7 +154,11 @@ export function resolveIntrinsics(value: unknown, values: LocalValues, pseudo: R
 }
 
 /** Function environment: provider-level variables overlaid by the function's own, resolved. */
-export function functionEnvironment(def: ServiceDefinition, fn: FunctionDefinition, values: LocalValues): Record<string, string> {
+export function functionEnvironment(
+  def: ServiceDefinition,
+  fn: FunctionDefinition,
+  values: LocalValues,
+): Record<string, string> {
   const pseudo = pseudoParameters(def.provider.region);
   const merged = { ...(def.provider.environment ?? {}), ...(fn.environment ?? {}) };
   const out: Record<string, string> = {};

@@ -72,7 +72,10 @@ export interface StartDynamoDbLocalOptions {
 export function checkJava(env: NodeJS.ProcessEnv = process.env): void {
   const res = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 20_000, env });
   if (res.error || res.status !== 0) {
-    const why = res.error && (res.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'java was not found on PATH' : `'java -version' failed`;
+    const why =
+      res.error && (res.error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'java was not found on PATH'
+        : `'java -version' failed`;
     throw new Error(`DynamoDB Local needs Java 17+ (${why}): ${JAVA_INSTALL_HINT}`);
   }
   const out = `${res.stderr ?? ''}${res.stdout ?? ''}`;
@@ -121,7 +124,11 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
     process.kill(-child.pid, signal);
   } catch {
-    try { child.kill(signal); } catch { /* already gone */ }
+    try {
+      child.kill(signal);
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -142,10 +149,14 @@ function startWatchdog(pgid: number): ChildProcess | undefined {
       detached: true,
       stdio: ['pipe', 'ignore', 'ignore'],
     });
-    wd.on('error', () => { /* no sh: the exit hook and stop() still work */ });
+    wd.on('error', () => {
+      /* no sh: the exit hook and stop() still work */
+    });
     wd.unref();
     const stdin = wd.stdin as (Socket & { unref?: () => void }) | null;
-    stdin?.on('error', () => { /* EPIPE after the watchdog is gone */ });
+    stdin?.on('error', () => {
+      /* EPIPE after the watchdog is gone */
+    });
     stdin?.unref?.();
     return wd;
   } catch {
@@ -260,7 +271,11 @@ async function launch(port: number, host: string, dataDir: string | undefined): 
     stop: () => {
       stopping ??= (async () => {
         if (watchdog?.pid !== undefined && watchdog.exitCode === null) {
-          try { process.kill(watchdog.pid, 'SIGKILL'); } catch { /* gone */ }
+          try {
+            process.kill(watchdog.pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
         }
         if (isAlive(child)) {
           killGroup(child, 'SIGTERM');
@@ -278,9 +293,16 @@ async function launch(port: number, host: string, dataDir: string | undefined): 
     if (!stopping) {
       running.delete(entry);
       if (watchdog?.pid !== undefined && watchdog.exitCode === null) {
-        try { process.kill(watchdog.pid, 'SIGKILL'); } catch { /* gone */ }
+        try {
+          process.kill(watchdog.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       }
-      if (readyAt !== undefined) log.error(`DynamoDB Local exited unexpectedly (code ${child.exitCode ?? child.signalCode}): ${diagnosis(output)}`);
+      if (readyAt !== undefined)
+        log.error(
+          `DynamoDB Local exited unexpectedly (code ${child.exitCode ?? child.signalCode}): ${diagnosis(output)}`,
+        );
     }
   });
 
@@ -295,7 +317,9 @@ async function launch(port: number, host: string, dataDir: string | undefined): 
         throw new Error(`DynamoDB Local could not be started (${spawnError.message}): ${JAVA_INSTALL_HINT}`);
       }
       if (!isAlive(child)) {
-        throw new Error(`DynamoDB Local exited during startup (code ${child.exitCode ?? child.signalCode}): ${diagnosis(output)}`);
+        throw new Error(
+          `DynamoDB Local exited during startup (code ${child.exitCode ?? child.signalCode}): ${diagnosis(output)}`,
+        );
       }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
@@ -315,7 +339,9 @@ async function launch(port: number, host: string, dataDir: string | undefined): 
         }
       }
       if (Date.now() > deadline) {
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s${lastAnswer ? ` (last answer: ${lastAnswer})` : ''}: ${diagnosis(output)}`);
+        throw new Error(
+          `DynamoDB Local did not answer on ${endpoint} within ${READY_TIMEOUT_MS / 1000} s${lastAnswer ? ` (last answer: ${lastAnswer})` : ''}: ${diagnosis(output)}`,
+        );
       }
       await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
     }
@@ -328,7 +354,9 @@ async function launch(port: number, host: string, dataDir: string | undefined): 
 
   readyAt = Date.now();
   const startupMs = readyAt - started;
-  log.info(`DynamoDB Local ready on ${endpoint} in ${(startupMs / 1000).toFixed(1)} s (${dataDir ? `data in ${dataDir}` : 'in memory'}, pid ${pid})`);
+  log.info(
+    `DynamoDB Local ready on ${endpoint} in ${(startupMs / 1000).toFixed(1)} s (${dataDir ? `data in ${dataDir}` : 'in memory'}, pid ${pid})`,
+  );
   return { endpoint, port, pid: pid ?? -1, startupMs, stop: entry.stop };
 }
 
@@ -338,7 +366,10 @@ function lastLines(text: string): string {
 
 /** The first exception line of Java's output (stack frames skipped), else its last lines. */
 function diagnosis(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at ') && !l.startsWith('...'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('at ') && !l.startsWith('...'));
   const exception = lines.find((l) => /(Exception|Error)(: |$)/.test(l));
   return exception ?? (lastLines(lines.join('\n')) || 'no output');
 }
@@ -363,9 +394,18 @@ export function processIsRunning(pid: number): boolean {
 // Tables from CloudFormation
 
 type Num = number | string;
-interface CloudFormationKeySchema { AttributeName: string; KeyType: 'HASH' | 'RANGE' | string }
-interface CloudFormationProjection { ProjectionType?: 'ALL' | 'KEYS_ONLY' | 'INCLUDE' | string; NonKeyAttributes?: string[] }
-interface CloudFormationThroughput { ReadCapacityUnits: Num; WriteCapacityUnits: Num }
+interface CloudFormationKeySchema {
+  AttributeName: string;
+  KeyType: 'HASH' | 'RANGE' | string;
+}
+interface CloudFormationProjection {
+  ProjectionType?: 'ALL' | 'KEYS_ONLY' | 'INCLUDE' | string;
+  NonKeyAttributes?: string[];
+}
+interface CloudFormationThroughput {
+  ReadCapacityUnits: Num;
+  WriteCapacityUnits: Num;
+}
 export interface CloudFormationTableResource {
   Type: 'AWS::DynamoDB::Table';
   Properties: {
@@ -381,7 +421,11 @@ export interface CloudFormationTableResource {
       ProvisionedThroughput?: CloudFormationThroughput;
       [other: string]: unknown;
     }[];
-    LocalSecondaryIndexes?: { IndexName: string; KeySchema: CloudFormationKeySchema[]; Projection: CloudFormationProjection }[];
+    LocalSecondaryIndexes?: {
+      IndexName: string;
+      KeySchema: CloudFormationKeySchema[];
+      Projection: CloudFormationProjection;
+    }[];
     StreamSpecification?: { StreamViewType: 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' };
     TimeToLiveSpecification?: { AttributeName?: string; Enabled: boolean | string };
     /** Anything else (PointInTimeRecoverySpecification, SSESpecification, Tags, ...) is ignored locally. */
@@ -392,8 +436,15 @@ export interface CloudFormationTableResource {
 type TableProps = CloudFormationTableResource['Properties'];
 
 const SUPPORTED = new Set([
-  'TableName', 'KeySchema', 'AttributeDefinitions', 'BillingMode', 'ProvisionedThroughput',
-  'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'StreamSpecification', 'TimeToLiveSpecification',
+  'TableName',
+  'KeySchema',
+  'AttributeDefinitions',
+  'BillingMode',
+  'ProvisionedThroughput',
+  'GlobalSecondaryIndexes',
+  'LocalSecondaryIndexes',
+  'StreamSpecification',
+  'TimeToLiveSpecification',
 ]);
 
 const keySchema = (ks: CloudFormationKeySchema[]): KeySchemaElement[] =>
@@ -425,19 +476,25 @@ function createTableInput(p: TableProps): CreateTableCommandInput {
       : { BillingMode: 'PAY_PER_REQUEST' }),
   };
   if (p.GlobalSecondaryIndexes?.length) {
-    input.GlobalSecondaryIndexes = p.GlobalSecondaryIndexes.map((g): GlobalSecondaryIndex => ({
-      IndexName: g.IndexName,
-      KeySchema: keySchema(g.KeySchema),
-      Projection: projection(g.Projection),
-      ...(provisioned && g.ProvisionedThroughput ? { ProvisionedThroughput: throughput(g.ProvisionedThroughput) } : {}),
-    }));
+    input.GlobalSecondaryIndexes = p.GlobalSecondaryIndexes.map(
+      (g): GlobalSecondaryIndex => ({
+        IndexName: g.IndexName,
+        KeySchema: keySchema(g.KeySchema),
+        Projection: projection(g.Projection),
+        ...(provisioned && g.ProvisionedThroughput
+          ? { ProvisionedThroughput: throughput(g.ProvisionedThroughput) }
+          : {}),
+      }),
+    );
   }
   if (p.LocalSecondaryIndexes?.length) {
-    input.LocalSecondaryIndexes = p.LocalSecondaryIndexes.map((l): LocalSecondaryIndex => ({
-      IndexName: l.IndexName,
-      KeySchema: keySchema(l.KeySchema),
-      Projection: projection(l.Projection),
-    }));
+    input.LocalSecondaryIndexes = p.LocalSecondaryIndexes.map(
+      (l): LocalSecondaryIndex => ({
+        IndexName: l.IndexName,
+        KeySchema: keySchema(l.KeySchema),
+        Projection: projection(l.Projection),
+      }),
+    );
   }
   if (p.StreamSpecification?.StreamViewType) {
     input.StreamSpecification = { StreamEnabled: true, StreamViewType: p.StreamSpecification.StreamViewType };
@@ -462,7 +519,8 @@ async function waitActive(client: DynamoDBClient, tableName: string, timeoutMs =
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
     if (Table?.TableStatus === 'ACTIVE' && indexesActive) return Table;
-    if (Date.now() > deadline) throw new Error(`table ${tableName} is not ACTIVE after ${timeoutMs / 1000} s (${Table?.TableStatus})`);
+    if (Date.now() > deadline)
+      throw new Error(`table ${tableName} is not ACTIVE after ${timeoutMs / 1000} s (${Table?.TableStatus})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -475,10 +533,12 @@ async function applyTimeToLive(client: DynamoDBClient, p: TableProps): Promise<v
     const current = await client.send(new DescribeTimeToLiveCommand({ TableName: p.TableName }));
     const status = current.TimeToLiveDescription?.TimeToLiveStatus;
     if (status === 'ENABLED' || status === 'ENABLING') return;
-    await client.send(new UpdateTimeToLiveCommand({
-      TableName: p.TableName,
-      TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
-    }));
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: p.TableName,
+        TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
+      }),
+    );
   } catch (err) {
     log.warn(`${p.TableName}: TimeToLive on '${ttl.AttributeName}' not applied (${(err as Error).message})`);
   }
@@ -519,17 +579,26 @@ async function reconcileExisting(client: DynamoDBClient, props: TableProps, tabl
   const wantedView = props.StreamSpecification?.StreamViewType;
   const spec = table.StreamSpecification;
   if (wantedView && !spec?.StreamEnabled) {
-    await client.send(new UpdateTableCommand({ TableName: name, StreamSpecification: { StreamEnabled: true, StreamViewType: wantedView } }));
+    await client.send(
+      new UpdateTableCommand({
+        TableName: name,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: wantedView },
+      }),
+    );
     await waitActive(client, name);
     log.info(`enabled the ${wantedView} stream on existing table ${name}`);
   } else if (wantedView && spec?.StreamViewType !== wantedView) {
-    log.warn(`table ${name} exists with stream view ${spec?.StreamViewType}, the definition says ${wantedView}: delete the local data folder to re-create it`);
+    log.warn(
+      `table ${name} exists with stream view ${spec?.StreamViewType}, the definition says ${wantedView}: delete the local data folder to re-create it`,
+    );
   }
   const wantedIndexes = (props.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName);
   const haveIndexes = new Set((table.GlobalSecondaryIndexes ?? []).map((g) => g.IndexName));
   const missing = wantedIndexes.filter((i) => !haveIndexes.has(i));
   if (missing.length) {
-    log.warn(`table ${name} exists without index(es) ${missing.join(', ')}: delete the local data folder to re-create it`);
+    log.warn(
+      `table ${name} exists without index(es) ${missing.join(', ')}: delete the local data folder to re-create it`,
+    );
   }
   await applyTimeToLive(client, props);
 }

@@ -29,7 +29,14 @@ export interface CorsRules {
 }
 
 // The Serverless Framework's defaults for `cors: true` (its http-api compiler).
-const DEFAULT_ALLOWED_HEADERS = ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'X-Amz-User-Agent'];
+const DEFAULT_ALLOWED_HEADERS = [
+  'Content-Type',
+  'X-Amz-Date',
+  'Authorization',
+  'X-Api-Key',
+  'X-Amz-Security-Token',
+  'X-Amz-User-Agent',
+];
 
 /**
  * `provider.httpApi.cors` of the service definition as rules, the way the Serverless Framework
@@ -41,9 +48,22 @@ export function corsRules(cors: unknown, routes: Route[]): CorsRules | undefined
   if (!cors) return undefined;
   const routeMethods = ['OPTIONS', ...new Set(routes.map((r) => r.method).filter((m) => m !== 'ANY'))];
   if (cors === true) {
-    return { allowOrigins: ['*'], allowHeaders: DEFAULT_ALLOWED_HEADERS, allowMethods: routeMethods, exposeHeaders: [], allowCredentials: false };
+    return {
+      allowOrigins: ['*'],
+      allowHeaders: DEFAULT_ALLOWED_HEADERS,
+      allowMethods: routeMethods,
+      exposeHeaders: [],
+      allowCredentials: false,
+    };
   }
-  const c = cors as { allowedOrigins?: string[]; allowedHeaders?: string[]; allowedMethods?: string[]; exposedResponseHeaders?: string[]; allowCredentials?: boolean; maxAge?: number };
+  const c = cors as {
+    allowedOrigins?: string[];
+    allowedHeaders?: string[];
+    allowedMethods?: string[];
+    exposedResponseHeaders?: string[];
+    allowCredentials?: boolean;
+    maxAge?: number;
+  };
   return {
     allowOrigins: c.allowedOrigins ?? ['*'],
     allowHeaders: c.allowedHeaders ?? DEFAULT_ALLOWED_HEADERS,
@@ -98,7 +118,8 @@ function compile(route: Route): CompiledRoute {
     pattern: new RegExp(`^${source}$`),
     params,
     // Like API Gateway, the most specific route wins: literal segments before parameters.
-    specificity: route.path.split('/').filter((s) => !s.startsWith('{')).length * 10 - (route.path.includes('+}') ? 5 : 0),
+    specificity:
+      route.path.split('/').filter((s) => !s.startsWith('{')).length * 10 - (route.path.includes('+}') ? 5 : 0),
   };
 }
 
@@ -140,10 +161,21 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ url: stri
     }
     return headers;
   };
-  const isPreflight = (req: http.IncomingMessage) => req.method === 'OPTIONS' && Boolean(req.headers['access-control-request-method']);
+  const isPreflight = (req: http.IncomingMessage) =>
+    req.method === 'OPTIONS' && Boolean(req.headers['access-control-request-method']);
 
-  const send = (req: http.IncomingMessage, res: http.ServerResponse, status: number, body: string, headers: Record<string, string | string[]> = {}) => {
-    res.writeHead(status, { 'apigw-requestid': String(res.getHeader('apigw-requestid') ?? ''), ...corsHeaders(req), ...headers });
+  const send = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    status: number,
+    body: string,
+    headers: Record<string, string | string[]> = {},
+  ) => {
+    res.writeHead(status, {
+      'apigw-requestid': String(res.getHeader('apigw-requestid') ?? ''),
+      ...corsHeaders(req),
+      ...headers,
+    });
     res.end(body);
   };
   const message = (req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string) =>
@@ -157,8 +189,11 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ url: stri
     const method = (req.method ?? 'GET').toUpperCase();
     try {
       if (options.cors && isPreflight(req)) return send(req, res, 204, '');
-      const control = url.pathname.startsWith('/_local/') ? options.control?.[url.pathname.slice('/_local/'.length)] : undefined;
-      if (control) return send(req, res, 200, JSON.stringify(await control(url)), { 'content-type': 'application/json' });
+      const control = url.pathname.startsWith('/_local/')
+        ? options.control?.[url.pathname.slice('/_local/'.length)]
+        : undefined;
+      if (control)
+        return send(req, res, 200, JSON.stringify(await control(url)), { 'content-type': 'application/json' });
       let match;
       try {
         match = findRoute(routes, method, url.pathname);
@@ -205,22 +240,41 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ url: stri
   function respond(req: http.IncomingMessage, res: http.ServerResponse, result: unknown) {
     // Payload 2.0: a result without statusCode is taken as a 200 JSON body.
     if (!result || typeof result !== 'object' || !('statusCode' in result)) {
-      return send(req, res, 200, typeof result === 'string' ? result : JSON.stringify(result), { 'content-type': 'application/json' });
+      return send(req, res, 200, typeof result === 'string' ? result : JSON.stringify(result), {
+        'content-type': 'application/json',
+      });
     }
-    const r = result as { statusCode: number; headers?: Record<string, string>; body?: unknown; isBase64Encoded?: boolean; cookies?: string[] };
+    const r = result as {
+      statusCode: number;
+      headers?: Record<string, string>;
+      body?: unknown;
+      isBase64Encoded?: boolean;
+      cookies?: string[];
+    };
     if (!Number.isInteger(r.statusCode) || (r.body !== undefined && typeof r.body !== 'string')) {
       // API Gateway answers a malformed Lambda response with a 500.
-      log.error(`malformed function response: statusCode ${JSON.stringify(r.statusCode)}, body of type ${typeof r.body}`);
-      return send(req, res, 500, JSON.stringify({ message: 'Internal Server Error' }), { 'content-type': 'application/json' });
+      log.error(
+        `malformed function response: statusCode ${JSON.stringify(r.statusCode)}, body of type ${typeof r.body}`,
+      );
+      return send(req, res, 500, JSON.stringify({ message: 'Internal Server Error' }), {
+        'content-type': 'application/json',
+      });
     }
     const headers: Record<string, string | string[]> = { ...(r.headers ?? {}) };
     if (r.cookies?.length) headers['set-cookie'] = r.cookies;
     const body = r.body === undefined ? '' : r.isBase64Encoded ? Buffer.from(r.body, 'base64') : r.body;
-    res.writeHead(r.statusCode, { 'apigw-requestid': String(res.getHeader('apigw-requestid')), ...corsHeaders(req), ...headers });
+    res.writeHead(r.statusCode, {
+      'apigw-requestid': String(res.getHeader('apigw-requestid')),
+      ...corsHeaders(req),
+      ...headers,
+    });
     res.end(body);
   }
 
-  async function authorize(route: CompiledRoute, event: Record<string, any>): Promise<Record<string, unknown> | 'unauthorized' | 'forbidden' | 'error'> {
+  async function authorize(
+    route: CompiledRoute,
+    event: Record<string, any>,
+  ): Promise<Record<string, unknown> | 'unauthorized' | 'forbidden' | 'error'> {
     const authorizer = route.authorizer!;
     const sources = [authorizer.identitySource ?? '$request.header.Authorization'].flat();
     const identity: string[] = [];
@@ -260,7 +314,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ url: stri
     }
     const simple = result as { isAuthorized?: unknown; context?: Record<string, unknown> };
     if (typeof simple?.isAuthorized !== 'boolean') {
-      log.error(`authorizer ${authorizer.functionName} returned no isAuthorized boolean (simple responses are enabled)`);
+      log.error(
+        `authorizer ${authorizer.functionName} returned no isAuthorized boolean (simple responses are enabled)`,
+      );
       return 'error';
     }
     const entry = { authorized: simple.isAuthorized, context: simple.context ?? {}, expires: Date.now() + ttl * 1000 };
@@ -325,10 +381,16 @@ function buildEvent(
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const queryStringParameters: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
-  const cookies = req.headers.cookie?.split(';').map((c) => c.trim()).filter(Boolean);
+  for (const [k, v] of url.searchParams)
+    queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
+  const cookies = req.headers.cookie
+    ?.split(';')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const contentType = headers['content-type'] ?? '';
-  const textual = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|.*\+json)/i.test(contentType) || body.length === 0;
+  const textual =
+    /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|.*\+json)/i.test(contentType) ||
+    body.length === 0;
   const now = new Date();
   return {
     version: '2.0',

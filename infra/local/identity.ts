@@ -37,15 +37,7 @@ import {
 } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  SignJWT,
-  calculateJwkThumbprint,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  type CryptoKey,
-  type JWK,
-} from 'jose';
+import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { z } from 'zod';
 import { localLog } from './log';
 
@@ -97,7 +89,8 @@ class CognitoError extends Error {
   }
 }
 
-const notAuthorized = (message = 'Incorrect username or password.') => new CognitoError('NotAuthorizedException', message);
+const notAuthorized = (message = 'Incorrect username or password.') =>
+  new CognitoError('NotAuthorizedException', message);
 const invalidParameter = (message: string) => new CognitoError('InvalidParameterException', message);
 
 /** Turns a zod failure into Cognito's validation message, naming members but never their values. */
@@ -120,7 +113,11 @@ function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T>
 // Request schemas. Members the local pool ignores (ClientMetadata, SecretHash, AnalyticsMetadata,
 // UserContextData, ValidationData, ...) are accepted and dropped, as Cognito accepts them.
 
-const clientIdSchema = z.string().min(1).max(128).regex(/^[\w+]+$/, 'Member must satisfy regular expression pattern: [\\w+]+');
+const clientIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[\w+]+$/, 'Member must satisfy regular expression pattern: [\\w+]+');
 
 const SignUpRequest = z.object({
   ClientId: clientIdSchema,
@@ -151,9 +148,23 @@ const InitiateAuthRequest = z.object({
 // Standard attributes a client may write at sign-up. `sub` and the *_verified flags are the
 // pool's to set; the pool defines no custom attributes.
 const WRITABLE_ATTRIBUTES = new Set([
-  'address', 'birthdate', 'email', 'family_name', 'gender', 'given_name', 'locale', 'middle_name',
-  'name', 'nickname', 'phone_number', 'picture', 'preferred_username', 'profile', 'updated_at',
-  'website', 'zoneinfo',
+  'address',
+  'birthdate',
+  'email',
+  'family_name',
+  'gender',
+  'given_name',
+  'locale',
+  'middle_name',
+  'name',
+  'nickname',
+  'phone_number',
+  'picture',
+  'preferred_username',
+  'profile',
+  'updated_at',
+  'website',
+  'zoneinfo',
 ]);
 
 const emailSchema = z.email();
@@ -244,7 +255,14 @@ async function loadOrCreateSigningKey(dataDir: string): Promise<SigningKey> {
   const privateKey = await importJWK({ ...stored.privateJwk, alg: 'RS256' }, 'RS256');
   if (privateKey instanceof Uint8Array) throw new Error(`${file} does not hold an RSA key`);
   // Cognito's JWKS entries: { alg, e, kid, kty, n, use }.
-  const publicJwk: JWK = { alg: 'RS256', e: stored.privateJwk.e, kid: stored.kid, kty: 'RSA', n: stored.privateJwk.n, use: 'sig' };
+  const publicJwk: JWK = {
+    alg: 'RS256',
+    e: stored.privateJwk.e,
+    kid: stored.kid,
+    kty: 'RSA',
+    n: stored.privateJwk.n,
+    use: 'sig',
+  };
   return { kid: stored.kid, privateKey, publicJwk };
 }
 
@@ -395,7 +413,9 @@ export async function startIdentityProvider(opts: IdentityProviderOptions): Prom
         throw notAuthorized('A client attempted to write unauthorized attribute');
       }
       if (!WRITABLE_ATTRIBUTES.has(Name)) {
-        throw invalidParameter(`Attributes did not conform to the schema: ${Name}: Attribute does not exist in the schema.`);
+        throw invalidParameter(
+          `Attributes did not conform to the schema: ${Name}: Attribute does not exist in the schema.`,
+        );
       }
       attributes[Name] = Value;
     }
@@ -410,7 +430,8 @@ export async function startIdentityProvider(opts: IdentityProviderOptions): Prom
       );
     }
     const violation = passwordPolicyViolation(input.Password);
-    if (violation) throw new CognitoError('InvalidPasswordException', `Password did not conform with policy: ${violation}`);
+    if (violation)
+      throw new CognitoError('InvalidPasswordException', `Password did not conform with policy: ${violation}`);
 
     const exists = () => new CognitoError('UsernameExistsException', 'An account with the given email already exists.');
     if (findByEmail(input.Username)) throw exists();
@@ -478,7 +499,9 @@ export async function startIdentityProvider(opts: IdentityProviderOptions): Prom
         return { AuthenticationResult: tokens, ChallengeParameters: {} };
       }
       default:
-        throw invalidParameter(`Initiate Auth method ${input.AuthFlow} is not supported by the local identity provider.`);
+        throw invalidParameter(
+          `Initiate Auth method ${input.AuthFlow} is not supported by the local identity provider.`,
+        );
     }
   }
 
@@ -512,10 +535,15 @@ export async function startIdentityProvider(opts: IdentityProviderOptions): Prom
 
   async function handleApi(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.headers['x-amz-target'];
-    const operation = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
+    const operation =
+      typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
     try {
       const run = operation !== undefined && Object.hasOwn(operations, operation) ? operations[operation] : undefined;
-      if (!run) throw new CognitoError('UnknownOperationException', `Unknown operation ${String(target ?? '(no X-Amz-Target)')}`);
+      if (!run)
+        throw new CognitoError(
+          'UnknownOperationException',
+          `Unknown operation ${String(target ?? '(no X-Amz-Target)')}`,
+        );
       const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
       if (contentType !== AMZ_JSON && contentType !== 'application/json') {
         throw new CognitoError('SerializationException', `Expected Content-Type ${AMZ_JSON}`);
@@ -539,7 +567,9 @@ export async function startIdentityProvider(opts: IdentityProviderOptions): Prom
         log.info(`${operation ?? 'unknown operation'} ${error.status} ${error.type}`);
       } else {
         send(res, 500, { __type: 'InternalErrorException', message: 'Internal error in the local identity provider.' });
-        log.error(`${operation ?? 'unknown operation'} failed: ${error instanceof Error ? error.message : String(error)}`);
+        log.error(
+          `${operation ?? 'unknown operation'} failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }

@@ -29,7 +29,9 @@ parentPort.on('message', async ({ id, event, deadline, requestId }) => {
       logStreamName: 'local',
       callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      done() {}, fail() {}, succeed() {},
+      done() {},
+      fail() {},
+      succeed() {},
     };
     const result = await handler(event, context);
     parentPort.postMessage({ id, ok: true, result: result === undefined ? null : result });

@@ -9,9 +9,12 @@ export interface LocalLog {
 export function localLog(component: string): LocalLog {
   // Read on every call: the test setup sets LOCAL_STACK_QUIET after these modules are loaded.
   const quiet = () => process.env.LOCAL_STACK_QUIET === '1';
-  const line = (level: string, message: string) => `[${component}] ${level === 'info' ? '' : level.toUpperCase() + ' '}${message}`;
+  const line = (level: string, message: string) =>
+    `[${component}] ${level === 'info' ? '' : level.toUpperCase() + ' '}${message}`;
   return {
-    info: (m) => { if (!quiet()) console.log(line('info', m)); },
+    info: (m) => {
+      if (!quiet()) console.log(line('info', m));
+    },
     warn: (m) => console.warn(line('warn', m)),
     error: (m) => console.error(line('error', m)),
   };

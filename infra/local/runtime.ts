@@ -59,19 +59,28 @@ class Environment {
         process.stdout.write(`[fn:${config.name}] ${line}\n`);
       });
     }
-    this.worker.on('message', (message: { id: string; ok: boolean; result?: unknown; error?: { errorType: string; errorMessage: string; stack?: string } }) => {
-      const pending = this.pending;
-      if (!pending || pending.id !== message.id) return;
-      this.pending = undefined;
-      clearTimeout(pending.timer);
-      if (message.ok) pending.resolve(message.result);
-      else {
-        const err = message.error!;
-        // An authorizer's 'Unauthorized' is its way of answering 401, not a failure worth a line in tests.
-        if (!(quiet() && err.errorMessage === 'Unauthorized')) process.stdout.write(`[fn:${config.name}] ERROR ${err.errorType}: ${err.errorMessage}\n`);
-        pending.reject(new FunctionError(config.name, err.errorType, err.errorMessage));
-      }
-    });
+    this.worker.on(
+      'message',
+      (message: {
+        id: string;
+        ok: boolean;
+        result?: unknown;
+        error?: { errorType: string; errorMessage: string; stack?: string };
+      }) => {
+        const pending = this.pending;
+        if (!pending || pending.id !== message.id) return;
+        this.pending = undefined;
+        clearTimeout(pending.timer);
+        if (message.ok) pending.resolve(message.result);
+        else {
+          const err = message.error!;
+          // An authorizer's 'Unauthorized' is its way of answering 401, not a failure worth a line in tests.
+          if (!(quiet() && err.errorMessage === 'Unauthorized'))
+            process.stdout.write(`[fn:${config.name}] ERROR ${err.errorType}: ${err.errorMessage}\n`);
+          pending.reject(new FunctionError(config.name, err.errorType, err.errorMessage));
+        }
+      },
+    );
     const fail = (error: Error) => {
       this.dead = true;
       const pending = this.pending;
@@ -95,7 +104,13 @@ class Environment {
         this.dead = true;
         void this.worker.terminate();
         process.stdout.write(`[fn:${functionName}] Task timed out after ${timeoutSeconds} seconds\n`);
-        reject(new FunctionError(functionName, 'Sandbox.Timedout', `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`));
+        reject(
+          new FunctionError(
+            functionName,
+            'Sandbox.Timedout',
+            `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`,
+          ),
+        );
       }, timeoutSeconds * 1000);
       this.pending = { id, resolve, reject, timer };
       this.worker.postMessage({ id, event: structuredClone(event), deadline, requestId: id });
@@ -200,4 +215,3 @@ export class LocalLambda {
     this.idle.clear();
   }
 }
-

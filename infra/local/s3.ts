@@ -10,7 +10,13 @@ export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3R
 
 export interface BucketConfig {
   name: string;
-  cors?: { AllowedMethods?: string[]; AllowedOrigins?: string[]; AllowedHeaders?: string[]; ExposedHeaders?: string[]; MaxAge?: number }[];
+  cors?: {
+    AllowedMethods?: string[];
+    AllowedOrigins?: string[];
+    AllowedHeaders?: string[];
+    ExposedHeaders?: string[];
+    MaxAge?: number;
+  }[];
   /** Notifications in CloudFormation's shape (NotificationConfiguration). */
   notifications?: {
     TopicConfigurations?: NotificationTarget[];
@@ -56,36 +62,48 @@ export async function startS3(options: {
     silent: true,
     configureBuckets: options.buckets.map((b) => ({ name: b.name, configs: b.cors ? [corsXml(b.cors)] : [] })),
   });
-  server.on('event', (event: { Records: Array<{ eventName: string; awsRegion: string; s3: { configurationId: string; bucket: { name: string; arn: string }; object: { key: string } } }> }) => {
-    for (const record of event.Records) {
-      const bucket = options.buckets.find((b) => b.name === record.s3.bucket.name);
-      const rawKey = record.s3.object.key;
-      const eventName = `s3:${record.eventName}`;
-      const targets = [
-        ...(bucket?.notifications?.TopicConfigurations ?? []),
-        ...(bucket?.notifications?.LambdaConfigurations ?? []),
-        ...(bucket?.notifications?.QueueConfigurations ?? []),
-      ];
-      targets.forEach((target, index) => {
-        if (!eventMatches(target.Event, eventName) || !keyMatches(target.Filter, rawKey)) return;
-        // Real S3 events carry the key URL-encoded with '+' for spaces; s3rver's do not.
-        const s3Record = {
-          ...record,
-          awsRegion: options.region,
-          s3: {
-            ...record.s3,
-            configurationId: `notification-${index}`,
-            bucket: { ...record.s3.bucket, arn: `arn:aws:s3:::${record.s3.bucket.name}` },
-            object: { ...record.s3.object, key: encodeURIComponent(rawKey).replace(/%20/g, '+').replace(/%2F/g, '/') },
-          },
-        };
-        const message = JSON.stringify({ Records: [s3Record] });
-        if (target.Topic) options.toTopic(target.Topic, message);
-        else if (target.Function) options.toFunction(target.Function, { Records: [s3Record] });
-        else log.warn(`queue notifications are not emulated (bucket ${record.s3.bucket.name})`);
-      });
-    }
-  });
+  server.on(
+    'event',
+    (event: {
+      Records: Array<{
+        eventName: string;
+        awsRegion: string;
+        s3: { configurationId: string; bucket: { name: string; arn: string }; object: { key: string } };
+      }>;
+    }) => {
+      for (const record of event.Records) {
+        const bucket = options.buckets.find((b) => b.name === record.s3.bucket.name);
+        const rawKey = record.s3.object.key;
+        const eventName = `s3:${record.eventName}`;
+        const targets = [
+          ...(bucket?.notifications?.TopicConfigurations ?? []),
+          ...(bucket?.notifications?.LambdaConfigurations ?? []),
+          ...(bucket?.notifications?.QueueConfigurations ?? []),
+        ];
+        targets.forEach((target, index) => {
+          if (!eventMatches(target.Event, eventName) || !keyMatches(target.Filter, rawKey)) return;
+          // Real S3 events carry the key URL-encoded with '+' for spaces; s3rver's do not.
+          const s3Record = {
+            ...record,
+            awsRegion: options.region,
+            s3: {
+              ...record.s3,
+              configurationId: `notification-${index}`,
+              bucket: { ...record.s3.bucket, arn: `arn:aws:s3:::${record.s3.bucket.name}` },
+              object: {
+                ...record.s3.object,
+                key: encodeURIComponent(rawKey).replace(/%20/g, '+').replace(/%2F/g, '/'),
+              },
+            },
+          };
+          const message = JSON.stringify({ Records: [s3Record] });
+          if (target.Topic) options.toTopic(target.Topic, message);
+          else if (target.Function) options.toFunction(target.Function, { Records: [s3Record] });
+          else log.warn(`queue notifications are not emulated (bucket ${record.s3.bucket.name})`);
+        });
+      }
+    },
+  );
   const address = (await server.run()) as AddressInfo;
   return {
     endpoint: `http://${options.host}:${address.port}`,

@@ -109,19 +109,28 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
         log.info(`push to ${targetArn} (${message.length} bytes) -> ${deliveriesFile}`);
         return { MessageId: messageId };
       }
-      throw new SnsError('InvalidParameter', 'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter');
+      throw new SnsError(
+        'InvalidParameter',
+        'Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter',
+      );
     },
     async CreatePlatformEndpoint(p) {
       const app = p.get('PlatformApplicationArn');
       const token = p.get('Token');
-      if (!app || !token) throw new SnsError('InvalidParameter', 'Invalid parameter: PlatformApplicationArn and Token are required');
+      if (!app || !token)
+        throw new SnsError('InvalidParameter', 'Invalid parameter: PlatformApplicationArn and Token are required');
       // Like SNS: the same token on the same application returns the existing endpoint.
       const existing = [...endpoints.values()].find((e) => e.platformApplicationArn === app && e.token === token);
       if (existing) return { EndpointArn: existing.arn };
       // app/GCM/name -> endpoint/GCM/name/<id>, as SNS names them.
       const appPath = (app.split(':').pop() ?? 'app').replace(/^app\//, '');
       const arn = `arn:aws:sns:${options.region}:${options.accountId}:endpoint/${appPath}/${randomUUID()}`;
-      endpoints.set(arn, { arn, platformApplicationArn: app, token, attributes: { Enabled: 'true', Token: token, ...attributesFrom(p) } });
+      endpoints.set(arn, {
+        arn,
+        platformApplicationArn: app,
+        token,
+        attributes: { Enabled: 'true', Token: token, ...attributesFrom(p) },
+      });
       await saveEndpoints();
       return { EndpointArn: arn };
     },
@@ -153,7 +162,11 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
     const action = params.get('Action') ?? '';
     try {
       const handler = actions[action];
-      if (!handler) throw new SnsError('InvalidAction', `The action ${action} is not valid for this endpoint (local SNS implements ${Object.keys(actions).join(', ')}).`);
+      if (!handler)
+        throw new SnsError(
+          'InvalidAction',
+          `The action ${action} is not valid for this endpoint (local SNS implements ${Object.keys(actions).join(', ')}).`,
+        );
       const result = await handler(params);
       res.writeHead(200, { 'content-type': 'text/xml' });
       res.end(
@@ -210,7 +223,9 @@ function toXml(value: unknown): string {
   if (Array.isArray(value)) return value.map((v) => `<member>${toXml(v)}</member>`).join('');
   if (typeof value === 'object') {
     return Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => (Array.isArray(v) ? v.map((item) => `<${k}>${toXml(item)}</${k}>`).join('') : `<${k}>${toXml(v)}</${k}>`))
+      .map(([k, v]) =>
+        Array.isArray(v) ? v.map((item) => `<${k}>${toXml(item)}</${k}>`).join('') : `<${k}>${toXml(v)}</${k}>`,
+      )
       .join('');
   }
   return escapeXml(String(value));

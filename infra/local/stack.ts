@@ -93,26 +93,56 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const dynamodb = await startDynamoDbLocal({ port: ports.dynamodb, dataDir: path.join(dataDir, 'dynamodb'), host });
     stops.push(() => dynamodb.stop());
     const ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint, region, credentials: S3RVER_CREDENTIALS });
-    const tables = resourcesOfType(definition, 'AWS::DynamoDB::Table').map(([id, r]) => [id, literal(r.Properties) as Record<string, any>] as const);
-    await ensureTables(ddb, tables.map(([, p]) => p as never));
+    const tables = resourcesOfType(definition, 'AWS::DynamoDB::Table').map(
+      ([id, r]) => [id, literal(r.Properties) as Record<string, any>] as const,
+    );
+    await ensureTables(
+      ddb,
+      tables.map(([, p]) => p as never),
+    );
     const tableInfo = new Map<string, { name: string; arn: string; streamArn?: string }>();
     for (const [id, props] of tables) {
       const out = await ddb.send(new DescribeTableCommand({ TableName: props.TableName }));
       tableInfo.set(id, { name: props.TableName, arn: out.Table!.TableArn!, streamArn: out.Table!.LatestStreamArn });
     }
-    log.info(`DynamoDB Local on ${dynamodb.endpoint} (${Date.now() - dynamoStarted} ms), tables: ${[...tableInfo.values()].map((t) => t.name).join(', ')}`);
+    log.info(
+      `DynamoDB Local on ${dynamodb.endpoint} (${Date.now() - dynamoStarted} ms), tables: ${[...tableInfo.values()].map((t) => t.name).join(', ')}`,
+    );
 
     // Names of the other resources.
-    const topics = new Map(resourcesOfType(definition, 'AWS::SNS::Topic').map(([id, r]) => [id, `arn:aws:sns:${region}:${LOCAL_ACCOUNT_ID}:${literal(r.Properties?.TopicName) ?? id}`]));
-    const queues = new Map(resourcesOfType(definition, 'AWS::SQS::Queue').map(([id, r]) => [id, String(literal(r.Properties?.QueueName) ?? id)]));
-    const buckets = new Map(resourcesOfType(definition, 'AWS::S3::Bucket').map(([id, r]) => [id, String(literal(r.Properties?.BucketName) ?? id.toLowerCase())]));
+    const topics = new Map(
+      resourcesOfType(definition, 'AWS::SNS::Topic').map(([id, r]) => [
+        id,
+        `arn:aws:sns:${region}:${LOCAL_ACCOUNT_ID}:${literal(r.Properties?.TopicName) ?? id}`,
+      ]),
+    );
+    const queues = new Map(
+      resourcesOfType(definition, 'AWS::SQS::Queue').map(([id, r]) => [
+        id,
+        String(literal(r.Properties?.QueueName) ?? id),
+      ]),
+    );
+    const buckets = new Map(
+      resourcesOfType(definition, 'AWS::S3::Bucket').map(([id, r]) => [
+        id,
+        String(literal(r.Properties?.BucketName) ?? id.toLowerCase()),
+      ]),
+    );
     const pools = resourcesOfType(definition, 'AWS::Cognito::UserPool');
     const clients = resourcesOfType(definition, 'AWS::Cognito::UserPoolClient');
-    if (pools.length !== 1 || clients.length !== 1) throw new Error('The local identity provider serves exactly one user pool with one app client.');
+    if (pools.length !== 1 || clients.length !== 1)
+      throw new Error('The local identity provider serves exactly one user pool with one app client.');
     const userPoolId = `${region}_localpool`;
     const clientId = 'localappclient0000000000000';
 
-    const idp = await startIdentityProvider({ port: ports.cognito, host, dataDir: path.join(dataDir, 'cognito'), userPoolId, clientId, region });
+    const idp = await startIdentityProvider({
+      port: ports.cognito,
+      host,
+      dataDir: path.join(dataDir, 'cognito'),
+      userPoolId,
+      clientId,
+      region,
+    });
     stops.push(() => idp.close());
 
     const values: LocalValues = {
@@ -135,7 +165,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         if (topics.has(id) && attr === 'TopicName') return topics.get(id)!.split(':').pop();
         if (id === pools[0]![0] && attr === 'ProviderURL') return idp.issuer;
         if (id === pools[0]![0] && attr === 'UserPoolId') return userPoolId;
-        if (id === pools[0]![0] && attr === 'Arn') return `arn:aws:cognito-idp:${region}:${LOCAL_ACCOUNT_ID}:userpool/${userPoolId}`;
+        if (id === pools[0]![0] && attr === 'Arn')
+          return `arn:aws:cognito-idp:${region}:${LOCAL_ACCOUNT_ID}:userpool/${userPoolId}`;
         return undefined;
       },
     };
@@ -174,7 +205,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         environment,
       });
     }
-    const lambda = new LocalLambda(options.root, path.join(options.root, '.local', 'build', String(process.pid)), functions, Number(process.env.LOCAL_MAX_CONCURRENCY ?? 4));
+    const lambda = new LocalLambda(
+      options.root,
+      path.join(options.root, '.local', 'build', String(process.pid)),
+      functions,
+      Number(process.env.LOCAL_MAX_CONCURRENCY ?? 4),
+    );
     const buildStarted = Date.now();
     await lambda.build();
     stops.push(async () => {
@@ -192,7 +228,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const fn = definition.functions[name]!;
       const arn = (fn as { destinations?: { onFailure?: unknown } }).destinations?.onFailure;
       const value = arn && typeof arn === 'object' && 'arn' in arn ? (arn as { arn: unknown }).arn : arn;
-      return value ? String(resolveIntrinsics(value, values, pseudo)).split(':').pop() : undefined;
+      return value
+        ? String(resolveIntrinsics(value, values, pseudo))
+            .split(':')
+            .pop()
+        : undefined;
     };
     // Asynchronous events still being handled (including retries), for GET /_local/async-idle.
     // `completed` counts the events that ended (handled, or given up after their retries): a
@@ -207,7 +247,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     };
     const invokeAsync = (name: string, event: unknown) => {
       inflight++;
-      const retries = Math.min(retryDelays.length, (definition.functions[name] as { maximumRetryAttempts?: number }).maximumRetryAttempts ?? 2);
+      const retries = Math.min(
+        retryDelays.length,
+        (definition.functions[name] as { maximumRetryAttempts?: number }).maximumRetryAttempts ?? 2,
+      );
       void (async () => {
         try {
           await deliverAsync(name, event, retries);
@@ -233,7 +276,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
             const record = {
               version: '1.0',
               timestamp: new Date().toISOString(),
-              requestContext: { requestId: randomUUID(), functionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${name}:$LATEST`, condition: 'RetriesExhausted', approximateInvokeCount: attempt + 1 },
+              requestContext: {
+                requestId: randomUUID(),
+                functionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${name}:$LATEST`,
+                condition: 'RetriesExhausted',
+                approximateInvokeCount: attempt + 1,
+              },
               requestPayload: event,
               responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
               responsePayload: { errorType: (error as Error).name, errorMessage: (error as Error).message },
@@ -253,18 +301,40 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       (fn.events ?? []).flatMap((e) => {
         const sns = e.sns as { arn?: unknown; topicName?: string } | string | undefined;
         if (!sns) return [];
-        const arn = typeof sns === 'string' ? sns : sns.arn ? String(resolveIntrinsics(sns.arn, values, pseudo)) : `arn:aws:sns:${region}:${LOCAL_ACCOUNT_ID}:${sns.topicName}`;
-        return [{ topicArn: arn.startsWith('arn:') ? arn : `arn:aws:sns:${region}:${LOCAL_ACCOUNT_ID}:${arn}`, functionName: name }];
+        const arn =
+          typeof sns === 'string'
+            ? sns
+            : sns.arn
+              ? String(resolveIntrinsics(sns.arn, values, pseudo))
+              : `arn:aws:sns:${region}:${LOCAL_ACCOUNT_ID}:${sns.topicName}`;
+        return [
+          {
+            topicArn: arn.startsWith('arn:') ? arn : `arn:aws:sns:${region}:${LOCAL_ACCOUNT_ID}:${arn}`,
+            functionName: name,
+          },
+        ];
       }),
     );
-    const sns = await startSns({ port: snsPort, host, region, accountId: LOCAL_ACCOUNT_ID, dataDir, subscriptions, invokeAsync });
+    const sns = await startSns({
+      port: snsPort,
+      host,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      dataDir,
+      subscriptions,
+      invokeAsync,
+    });
     stops.push(() => sns.close());
 
     // S3 with the bucket's CORS and notifications.
     const bucketConfigs: BucketConfig[] = resourcesOfType(definition, 'AWS::S3::Bucket').map(([id, r]) => ({
       name: buckets.get(id)!,
       cors: r.Properties?.CorsConfiguration?.CorsRules,
-      notifications: resolveIntrinsics(r.Properties?.NotificationConfiguration ?? {}, values, pseudo) as BucketConfig['notifications'],
+      notifications: resolveIntrinsics(
+        r.Properties?.NotificationConfiguration ?? {},
+        values,
+        pseudo,
+      ) as BucketConfig['notifications'],
     }));
     const s3 = await startS3({
       port: s3Port,
@@ -285,8 +355,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         if (!stream) continue;
         const tableId = Array.isArray(stream.arn?.['Fn::GetAtt']) ? stream.arn['Fn::GetAtt'][0] : undefined;
         const table = tableId ? tableInfo.get(tableId) : undefined;
-        if (!table) throw new Error(`${name}: stream source must be !GetAtt <Table>.StreamArn of a table in this service`);
-        const onFailureArn = stream.destinations?.onFailure?.arn ? String(resolveIntrinsics(stream.destinations.onFailure.arn, values, pseudo)) : undefined;
+        if (!table)
+          throw new Error(`${name}: stream source must be !GetAtt <Table>.StreamArn of a table in this service`);
+        const onFailureArn = stream.destinations?.onFailure?.arn
+          ? String(resolveIntrinsics(stream.destinations.onFailure.arn, values, pseudo))
+          : undefined;
         mappings.push(
           await startStreamMapping({
             config: {
@@ -322,7 +395,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         const authName = typeof ev === 'object' ? ev.authorizer?.name : undefined;
         const authorizer = authName ? authorizers[authName] : undefined;
         if (authName && !authorizer) throw new Error(`${name}: unknown authorizer ${authName}`);
-        return [{ method: method!, path: routePath!, functionName: name, ...(authorizer ? { authorizer: { ...authorizer, name: authName! } } : {}) }];
+        return [
+          {
+            method: method!,
+            path: routePath!,
+            functionName: name,
+            ...(authorizer ? { authorizer: { ...authorizer, name: authName! } } : {}),
+          },
+        ];
       }),
     );
     const api = await startHttpApi({
@@ -371,7 +451,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const file = path.join(dataDir, 'endpoints.json');
     await writeFile(`${file}.tmp`, JSON.stringify(endpoints, null, 2));
     await rename(`${file}.tmp`, file);
-    for (const r of routes) log.info(`route ${r.method.toUpperCase()} ${api.url}${r.path} -> ${r.functionName}${r.authorizer ? ' (authorizer)' : ''}`);
+    for (const r of routes)
+      log.info(
+        `route ${r.method.toUpperCase()} ${api.url}${r.path} -> ${r.functionName}${r.authorizer ? ' (authorizer)' : ''}`,
+      );
     return {
       endpoints,
       stop: async () => {
@@ -403,7 +486,11 @@ async function assertPortsFree(host: string, ports: Record<string, number>): Pro
     await new Promise<void>((resolve, reject) => {
       const server = net.createServer();
       server.once('error', () =>
-        reject(new Error(`Port ${port} (${name}) on ${host} is in use: stop what uses it or set LOCAL_${name.toUpperCase()}_PORT to another port.`)),
+        reject(
+          new Error(
+            `Port ${port} (${name}) on ${host} is in use: stop what uses it or set LOCAL_${name.toUpperCase()}_PORT to another port.`,
+          ),
+        ),
       );
       server.listen(port, host, () => server.close(() => resolve()));
     });

@@ -75,7 +75,12 @@ export interface StartStreamMappingOptions {
 
 /** What Lambda writes to an on-failure destination for a DynamoDB stream batch. */
 export interface StreamFailureRecord {
-  requestContext: { requestId: string; functionArn: string; condition: 'RetryAttemptsExhausted'; approximateInvokeCount: number };
+  requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetryAttemptsExhausted';
+    approximateInvokeCount: number;
+  };
   responseContext: { statusCode: number; executedVersion: '$LATEST'; functionError?: string };
   version: '1.0';
   timestamp: string;
@@ -90,7 +95,10 @@ export interface StreamFailureRecord {
   };
 }
 
-export function checkpointFile(stateDir: string, config: Pick<StreamMappingConfig, 'functionName' | 'tableName'>): string {
+export function checkpointFile(
+  stateDir: string,
+  config: Pick<StreamMappingConfig, 'functionName' | 'tableName'>,
+): string {
   return join(stateDir, `${config.functionName}.${config.tableName}.json`);
 }
 
@@ -200,7 +208,10 @@ class ShardWorker {
   finished: Promise<void> | undefined;
   private lastFetched: string | undefined;
 
-  constructor(readonly m: Mapping, readonly shardId: string) {}
+  constructor(
+    readonly m: Mapping,
+    readonly shardId: string,
+  ) {}
 
   start(): void {
     this.finished = this.run().catch((err) => {
@@ -208,7 +219,9 @@ class ShardWorker {
       // The discovery loop restarts the shard from its checkpoint within a second or so.
       const n = ++this.m.workerFailures;
       if (n === 1 || n % 30 === 0) {
-        log.error(`${this.m.label}: shard ${this.shardId} stopped on an error; it restarts from its checkpoint (${errName(err) || 'Error'}: ${errMessage(err)})`);
+        log.error(
+          `${this.m.label}: shard ${this.shardId} stopped on an error; it restarts from its checkpoint (${errName(err) || 'Error'}: ${errMessage(err)})`,
+        );
       }
     });
   }
@@ -225,7 +238,9 @@ class ShardWorker {
         if (this.m.stopped || errName(err) === 'ResourceNotFoundException') throw err;
         // Trimmed, invalid (DynamoDB Local answers a sequence number it never issued with a 500
         // InternalFailure) or otherwise unusable: start from the oldest record still there.
-        log.warn(`${this.m.label}: shard ${this.shardId}: checkpoint ${after} is not usable (${errName(err) || errMessage(err)}); reading from TRIM_HORIZON`);
+        log.warn(
+          `${this.m.label}: shard ${this.shardId}: checkpoint ${after} is not usable (${errName(err) || errMessage(err)}); reading from TRIM_HORIZON`,
+        );
       }
     }
     return this.m.iterator(this.shardId, 'TRIM_HORIZON');
@@ -247,12 +262,15 @@ class ShardWorker {
     let lastFetchFull = false;
     let failures = 0;
     while (!m.stopped) {
-      const wantMore = iterator !== undefined && (buffer.length === 0 || (lastFetchFull && buffer.length < cfg.batchSize));
+      const wantMore =
+        iterator !== undefined && (buffer.length === 0 || (lastFetchFull && buffer.length < cfg.batchSize));
       if (wantMore) {
         const pollNo = ++this.pollStarted;
         let res;
         try {
-          res = await m.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }), { abortSignal: m.abort.signal });
+          res = await m.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }), {
+            abortSignal: m.abort.signal,
+          });
           failures = 0;
         } catch (err) {
           if (m.stopped) return;
@@ -262,13 +280,16 @@ class ShardWorker {
             continue;
           }
           if (name === 'TrimmedDataAccessException') {
-            log.warn(`${m.label}: shard ${this.shardId}: records after ${this.lastFetched ?? 'the start'} were trimmed; reading from TRIM_HORIZON`);
+            log.warn(
+              `${m.label}: shard ${this.shardId}: records after ${this.lastFetched ?? 'the start'} were trimmed; reading from TRIM_HORIZON`,
+            );
             iterator = await m.iterator(this.shardId, 'TRIM_HORIZON');
             continue;
           }
           if (name === 'ResourceNotFoundException') return this.markDone('it no longer exists (trimmed)');
           failures++;
-          if (failures === 1 || failures % 20 === 0) log.warn(`${m.label}: GetRecords on shard ${this.shardId} failed (${name || errMessage(err)}); retrying`);
+          if (failures === 1 || failures % 20 === 0)
+            log.warn(`${m.label}: GetRecords on shard ${this.shardId} failed (${name || errMessage(err)}); retrying`);
           await m.pause(Math.min(2_000, 100 * 2 ** Math.min(failures, 5)));
           continue;
         }
@@ -278,7 +299,11 @@ class ShardWorker {
         for (const r of records) {
           const seq = r.dynamodb?.SequenceNumber;
           if (!seq) continue;
-          buffer.push({ seq, arrival: r.dynamodb?.ApproximateCreationDateTime, record: toLambdaRecord(r, m.streamArn, m.region) });
+          buffer.push({
+            seq,
+            arrival: r.dynamodb?.ApproximateCreationDateTime,
+            record: toLambdaRecord(r, m.streamArn, m.region),
+          });
           this.lastFetched = seq;
         }
         if (buffer.length === 0) {
@@ -338,9 +363,13 @@ class ShardWorker {
           await this.checkpoint(sub.items[outcome.index - 1]!.seq);
           sub.items = sub.items.slice(outcome.index);
         }
-        log.warn(`${m.label}: ${sub.items.length} record(s) from ${sub.items[0]!.seq} reported as failed${exhausted ? '' : `; retry ${sub.retries}${cfg.maximumRetryAttempts >= 0 ? `/${cfg.maximumRetryAttempts}` : ''}`}`);
+        log.warn(
+          `${m.label}: ${sub.items.length} record(s) from ${sub.items[0]!.seq} reported as failed${exhausted ? '' : `; retry ${sub.retries}${cfg.maximumRetryAttempts >= 0 ? `/${cfg.maximumRetryAttempts}` : ''}`}`,
+        );
       } else {
-        log.warn(`${m.label}: batch of ${sub.items.length} (${first}..${last}) failed: ${outcome.message}${exhausted ? '' : `; retry ${sub.retries}${cfg.maximumRetryAttempts >= 0 ? `/${cfg.maximumRetryAttempts}` : ''}${cfg.bisectBatchOnFunctionError && sub.items.length > 1 ? ' (bisected)' : ''}`}`);
+        log.warn(
+          `${m.label}: batch of ${sub.items.length} (${first}..${last}) failed: ${outcome.message}${exhausted ? '' : `; retry ${sub.retries}${cfg.maximumRetryAttempts >= 0 ? `/${cfg.maximumRetryAttempts}` : ''}${cfg.bisectBatchOnFunctionError && sub.items.length > 1 ? ' (bisected)' : ''}`}`,
+        );
       }
       if (exhausted) {
         await m.sendToDestination(this.shardId, sub, outcome);
@@ -350,7 +379,12 @@ class ShardWorker {
       }
       if (outcome.kind === 'error' && cfg.bisectBatchOnFunctionError && sub.items.length > 1) {
         const half = Math.ceil(sub.items.length / 2);
-        pending.splice(0, 1, { items: sub.items.slice(0, half), retries: 0, invokes: 0 }, { items: sub.items.slice(half), retries: 0, invokes: 0 });
+        pending.splice(
+          0,
+          1,
+          { items: sub.items.slice(0, half), retries: 0, invokes: 0 },
+          { items: sub.items.slice(half), retries: 0, invokes: 0 },
+        );
       }
       await m.pause(Math.min(2_000, 100 * 2 ** (sub.retries - 1)));
     }
@@ -420,7 +454,12 @@ class Mapping {
   // -- AWS calls --------------------------------------------------------------------------------
   async iterator(shardId: string, type: ShardIteratorType, seq?: string): Promise<string | undefined> {
     const res = await this.streams.send(
-      new GetShardIteratorCommand({ StreamArn: this.streamArn, ShardId: shardId, ShardIteratorType: type, ...(seq ? { SequenceNumber: seq } : {}) }),
+      new GetShardIteratorCommand({
+        StreamArn: this.streamArn,
+        ShardId: shardId,
+        ShardIteratorType: type,
+        ...(seq ? { SequenceNumber: seq } : {}),
+      }),
       { abortSignal: this.abort.signal },
     );
     return res.ShardIterator;
@@ -430,9 +469,12 @@ class Mapping {
     const shards: Shard[] = [];
     let start: string | undefined;
     do {
-      const res = await this.streams.send(new DescribeStreamCommand({ StreamArn: this.streamArn, ExclusiveStartShardId: start }), {
-        abortSignal: this.abort.signal,
-      });
+      const res = await this.streams.send(
+        new DescribeStreamCommand({ StreamArn: this.streamArn, ExclusiveStartShardId: start }),
+        {
+          abortSignal: this.abort.signal,
+        },
+      );
       shards.push(...(res.StreamDescription?.Shards ?? []));
       start = res.StreamDescription?.LastEvaluatedShardId;
     } while (start);
@@ -447,7 +489,9 @@ class Mapping {
       await fs.writeFile(tmp, `${JSON.stringify(this.state, null, 2)}\n`);
       await fs.rename(tmp, this.file);
     });
-    this.writing = next.catch((err) => log.error(`${this.label}: could not save the checkpoint ${this.file}: ${errMessage(err)}`));
+    this.writing = next.catch((err) =>
+      log.error(`${this.label}: could not save the checkpoint ${this.file}: ${errMessage(err)}`),
+    );
     return this.writing;
   }
 
@@ -466,7 +510,8 @@ class Mapping {
   // -- start / discovery ------------------------------------------------------------------------
   async start(): Promise<void> {
     const cfg = this.cfg;
-    if (!Number.isInteger(cfg.batchSize) || cfg.batchSize < 1) throw new Error(`${this.label}: batchSize must be a positive integer`);
+    if (!Number.isInteger(cfg.batchSize) || cfg.batchSize < 1)
+      throw new Error(`${this.label}: batchSize must be a positive integer`);
     await fs.mkdir(this.opts.stateDir, { recursive: true });
     const { Table } = await this.ddb.send(new DescribeTableCommand({ TableName: cfg.tableName }));
     if (!Table?.LatestStreamArn || !Table.StreamSpecification?.StreamEnabled) {
@@ -475,7 +520,9 @@ class Mapping {
     this.streamArn = Table.LatestStreamArn;
     let state = this.loadState();
     if (state && state.streamArn !== this.streamArn) {
-      log.warn(`${this.label}: the table's stream changed (${state.streamArn} -> ${this.streamArn}); starting at ${cfg.startingPosition}`);
+      log.warn(
+        `${this.label}: the table's stream changed (${state.streamArn} -> ${this.streamArn}); starting at ${cfg.startingPosition}`,
+      );
       state = undefined;
     }
     const fresh = state === undefined;
@@ -502,7 +549,9 @@ class Mapping {
     await this.persist();
     await this.discover();
     this.discoveryLoop = this.runDiscovery();
-    log.info(`${this.label}: polling ${this.streamArn} (batch ${cfg.batchSize}, ${fresh ? `new, from ${cfg.startingPosition}` : 'resuming from its checkpoint'})`);
+    log.info(
+      `${this.label}: polling ${this.streamArn} (batch ${cfg.batchSize}, ${fresh ? `new, from ${cfg.startingPosition}` : 'resuming from its checkpoint'})`,
+    );
   }
 
   /**
@@ -513,7 +562,9 @@ class Mapping {
   private async skipToTip(shardId: string, entry: ShardState): Promise<void> {
     let it = await this.iterator(shardId, 'TRIM_HORIZON');
     while (it) {
-      const res = await this.streams.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1000 }), { abortSignal: this.abort.signal });
+      const res = await this.streams.send(new GetRecordsCommand({ ShardIterator: it, Limit: 1000 }), {
+        abortSignal: this.abort.signal,
+      });
       const recs = res.Records ?? [];
       const last = recs[recs.length - 1]?.dynamodb?.SequenceNumber;
       if (last) entry.checkpoint = last;
@@ -582,7 +633,8 @@ class Mapping {
       } catch (err) {
         if (this.stopped) break;
         failures++;
-        if (failures === 1 || failures % 30 === 0) log.warn(`${this.label}: DescribeStream failed (${errName(err) || errMessage(err)}); retrying`);
+        if (failures === 1 || failures % 30 === 0)
+          log.warn(`${this.label}: DescribeStream failed (${errName(err) || errMessage(err)}); retrying`);
       }
     }
   }
@@ -598,7 +650,11 @@ class Mapping {
       return { kind: 'error', requestId, functionError: 'Unhandled', message: errMessage(err) };
     }
     if (!this.cfg.reportBatchItemFailures) return { kind: 'ok' };
-    return interpretBatchResponse(response, items.map((i) => i.seq), requestId);
+    return interpretBatchResponse(
+      response,
+      items.map((i) => i.seq),
+      requestId,
+    );
   }
 
   async sendToDestination(shardId: string, sub: SubBatch, outcome: Outcome): Promise<void> {
@@ -606,7 +662,9 @@ class Mapping {
     const last = sub.items[sub.items.length - 1]!;
     const dest = this.cfg.onFailure;
     if (!dest) {
-      log.warn(`${this.label}: dropped ${sub.items.length} record(s) ${first.seq}..${last.seq} after ${sub.retries - 1} retries (no on-failure destination)`);
+      log.warn(
+        `${this.label}: dropped ${sub.items.length} record(s) ${first.seq}..${last.seq} after ${sub.retries - 1} retries (no on-failure destination)`,
+      );
       return;
     }
     const record: StreamFailureRecord = {
@@ -637,7 +695,9 @@ class Mapping {
     const file = failureFile(dir, dest.name);
     await fs.mkdir(dir, { recursive: true });
     await fs.appendFile(file, `${JSON.stringify(record)}\n`);
-    log.warn(`${this.label}: ${sub.items.length} record(s) ${first.seq}..${last.seq} sent to on-failure destination ${dest.name}: ${file}`);
+    log.warn(
+      `${this.label}: ${sub.items.length} record(s) ${first.seq}..${last.seq} sent to on-failure destination ${dest.name}: ${file}`,
+    );
   }
 
   // -- drained / stop ---------------------------------------------------------------------------
@@ -676,7 +736,11 @@ class Mapping {
       if (opts.timeoutMs !== undefined) {
         timer = setTimeout(() => {
           finish();
-          reject(new Error(`${this.label}: not drained after ${opts.timeoutMs} ms (shards still busy: ${busyShards().join(', ') || 'none'})`));
+          reject(
+            new Error(
+              `${this.label}: not drained after ${opts.timeoutMs} ms (shards still busy: ${busyShards().join(', ') || 'none'})`,
+            ),
+          );
         }, opts.timeoutMs);
       }
       this.drainWaiters.add(check);
@@ -704,18 +768,27 @@ class Mapping {
  * = the whole batch succeeded; failures = retry from the lowest failed sequence number; an entry
  * without a usable itemIdentifier or one naming a record not in the batch = the whole batch failed.
  */
-export function interpretBatchResponse(response: unknown, sequenceNumbers: string[], requestId = randomUUID()): Outcome {
+export function interpretBatchResponse(
+  response: unknown,
+  sequenceNumbers: string[],
+  requestId = randomUUID(),
+): Outcome {
   if (response === undefined || response === null || typeof response !== 'object') return { kind: 'ok' };
   const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;
   if (failures === undefined || failures === null) return { kind: 'ok' };
-  if (!Array.isArray(failures)) return { kind: 'error', requestId, message: 'malformed batchItemFailures (not a list): whole batch failed' };
+  if (!Array.isArray(failures))
+    return { kind: 'error', requestId, message: 'malformed batchItemFailures (not a list): whole batch failed' };
   if (failures.length === 0) return { kind: 'ok' };
   let lowest = Number.POSITIVE_INFINITY;
   for (const f of failures) {
     const id = f && typeof f === 'object' ? (f as { itemIdentifier?: unknown }).itemIdentifier : undefined;
     const index = typeof id === 'string' && id !== '' ? sequenceNumbers.indexOf(id) : -1;
     if (index < 0) {
-      return { kind: 'error', requestId, message: `malformed batchItemFailures entry ${JSON.stringify(f)}: whole batch failed` };
+      return {
+        kind: 'error',
+        requestId,
+        message: `malformed batchItemFailures entry ${JSON.stringify(f)}: whole batch failed`,
+      };
     }
     lowest = Math.min(lowest, index);
   }

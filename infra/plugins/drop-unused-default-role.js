@@ -14,7 +14,8 @@ class DropUnusedDefaultRole {
     const name = 'IamRoleLambdaExecution';
     if (!template.Resources[name]) return;
     const { [name]: role, ...others } = template.Resources;
-    if (JSON.stringify(others).includes(`"${name}"`) || JSON.stringify(template.Outputs ?? {}).includes(`"${name}"`)) return;
+    if (JSON.stringify(others).includes(`"${name}"`) || JSON.stringify(template.Outputs ?? {}).includes(`"${name}"`))
+      return;
     delete template.Resources[name];
     this.serverless.cli.log(`Removed the unused shared role ${name}: every function has its own role.`);
   }

@@ -51,14 +51,20 @@ export function breakingChanges(before: Json, after: Json): string[] {
       for (const [field, { values }] of was) {
         const kept = now.get(field);
         if (!kept) changes.push(`${where} ${status}: response field ${field || '(body)'} removed`);
-        else for (const value of values) if (!kept.values.has(value)) changes.push(`${where} ${status}: ${field || '(body)'} no longer has the value ${JSON.stringify(value)}`);
+        else
+          for (const value of values)
+            if (!kept.values.has(value))
+              changes.push(`${where} ${status}: ${field || '(body)'} no longer has the value ${JSON.stringify(value)}`);
       }
     }
     const wasParams = parameters(op, before);
     for (const [key, param] of parameters(next, after)) {
       const old = wasParams.get(key);
       if (param.required && !old?.required) changes.push(`${where}: parameter ${key} is now required`);
-      if (old) for (const value of old.values) if (!param.values.has(value)) changes.push(`${where}: parameter ${key} no longer accepts ${JSON.stringify(value)}`);
+      if (old)
+        for (const value of old.values)
+          if (!param.values.has(value))
+            changes.push(`${where}: parameter ${key} no longer accepts ${JSON.stringify(value)}`);
     }
     const wasBody = shape(bodySchema(op.requestBody), before);
     const nowBody = shape(bodySchema(next.requestBody), after);
@@ -66,8 +72,12 @@ export function breakingChanges(before: Json, after: Json): string[] {
     for (const [field, { values, required }] of nowBody) {
       const old = wasBody.get(field);
       if (required && old && !old.required) changes.push(`${where}: request field ${field} is now required`);
-      if (required && !old && wasBody.has(parentOf(field))) changes.push(`${where}: request field ${field} is new and required`);
-      if (old) for (const value of old.values) if (!values.has(value)) changes.push(`${where}: request field ${field || '(body)'} no longer accepts ${JSON.stringify(value)}`);
+      if (required && !old && wasBody.has(parentOf(field)))
+        changes.push(`${where}: request field ${field} is new and required`);
+      if (old)
+        for (const value of old.values)
+          if (!values.has(value))
+            changes.push(`${where}: request field ${field || '(body)'} no longer accepts ${JSON.stringify(value)}`);
     }
   }
   return changes;
@@ -75,7 +85,8 @@ export function breakingChanges(before: Json, after: Json): string[] {
 
 function* operations(doc: Json): Generator<[string, string, Json]> {
   for (const [route, item] of Object.entries<Json>(doc.paths ?? {})) {
-    for (const [method, op] of Object.entries<Json>(item)) if (['get', 'put', 'post', 'delete', 'patch'].includes(method)) yield [route, method, op];
+    for (const [method, op] of Object.entries<Json>(item))
+      if (['get', 'put', 'post', 'delete', 'patch'].includes(method)) yield [route, method, op];
   }
 }
 
@@ -106,9 +117,11 @@ function shape(schema: Json | undefined, doc: Json): Map<string, Field> {
     if ('const' in node) field.values.add(node.const);
     fields.set(at, field);
     const inner = new Set<string>(node.required ?? []);
-    for (const [name, child] of Object.entries<Json>(node.properties ?? {})) visit(child, at ? `${at}.${name}` : name, inner.has(name), seen);
+    for (const [name, child] of Object.entries<Json>(node.properties ?? {}))
+      visit(child, at ? `${at}.${name}` : name, inner.has(name), seen);
     if (node.items) visit(node.items, `${at}[]`, false, seen);
-    if (node.additionalProperties && typeof node.additionalProperties === 'object') visit(node.additionalProperties, `${at}{}`, false, seen);
+    if (node.additionalProperties && typeof node.additionalProperties === 'object')
+      visit(node.additionalProperties, `${at}{}`, false, seen);
     for (const key of ['anyOf', 'oneOf', 'allOf']) for (const branch of node[key] ?? []) visit(branch, at, false, seen);
   };
   visit(schema, '', false, new Set());

@@ -16,7 +16,9 @@ export type { Endpoints };
 
 /** A document client of the local stack's DynamoDB Local, for the stores (shared/adapters). */
 export function localDocumentClient(endpoints: Endpoints): DynamoDBDocumentClient {
-  return documentClient(new DynamoDBClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials: endpoints.credentials }));
+  return documentClient(
+    new DynamoDBClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials: endpoints.credentials }),
+  );
 }
 
 // Development runs on Node 20; the deployed functions run on nodejs22.x. The SDK's notice about
@@ -46,17 +48,34 @@ export interface Session {
 }
 
 export function cognitoClient(endpoints: Endpoints): CognitoIdentityProviderClient {
-  return new CognitoIdentityProviderClient({ endpoint: endpoints.cognito.endpoint, region: endpoints.region, credentials: endpoints.credentials });
+  return new CognitoIdentityProviderClient({
+    endpoint: endpoints.cognito.endpoint,
+    region: endpoints.region,
+    credentials: endpoints.credentials,
+  });
 }
 
 /** Signs a new user up and logs them in with USER_PASSWORD_AUTH. */
-export async function signUp(endpoints: Endpoints, email = `user-${randomUUID()}@example.com`, password = 'correct-horse-42'): Promise<Session> {
+export async function signUp(
+  endpoints: Endpoints,
+  email = `user-${randomUUID()}@example.com`,
+  password = 'correct-horse-42',
+): Promise<Session> {
   const cognito = cognitoClient(endpoints);
   const { UserSub } = await cognito.send(
-    new SignUpCommand({ ClientId: endpoints.cognito.clientId, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }),
+    new SignUpCommand({
+      ClientId: endpoints.cognito.clientId,
+      Username: email,
+      Password: password,
+      UserAttributes: [{ Name: 'email', Value: email }],
+    }),
   );
   const auth = await cognito.send(
-    new InitiateAuthCommand({ ClientId: endpoints.cognito.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }),
+    new InitiateAuthCommand({
+      ClientId: endpoints.cognito.clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
   );
   const r = auth.AuthenticationResult!;
   return { email, userId: UserSub!, accessToken: r.AccessToken!, idToken: r.IdToken!, refreshToken: r.RefreshToken! };
@@ -68,7 +87,12 @@ export interface ApiResponse<T = any> {
   headers: Headers;
 }
 
-export async function api<T = any>(endpoints: Endpoints, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<ApiResponse<T>> {
+export async function api<T = any>(
+  endpoints: Endpoints,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
   const res = await fetch(`${endpoints.api}${path}`, {
     method,
     headers: {
@@ -76,7 +100,12 @@ export async function api<T = any>(endpoints: Endpoints, method: string, path: s
       ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...options.headers,
     },
-    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+    body:
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body),
   });
   const text = await res.text();
   let body: any = text;
@@ -94,7 +123,12 @@ export interface UploadTicket {
 }
 
 /** A browser-style form POST of the file to the presigned URL (the file field goes last). */
-export async function postToS3(ticket: UploadTicket, data: Uint8Array, contentType: string, filename = 'photo.jpg'): Promise<number> {
+export async function postToS3(
+  ticket: UploadTicket,
+  data: Uint8Array,
+  contentType: string,
+  filename = 'photo.jpg',
+): Promise<number> {
   const form = new FormData();
   for (const [name, value] of Object.entries(ticket.upload.fields)) form.append(name, value);
   form.append('file', new Blob([data], { type: contentType }), filename);
@@ -107,7 +141,10 @@ export async function postToS3(ticket: UploadTicket, data: Uint8Array, contentTy
  * Local stack only: asynchronous events (S3 -> SNS -> function, with retries) in flight and ended so
  * far, once nothing is in flight or after `timeoutMs`. Undefined where there is no local stack.
  */
-async function asyncActivity(endpoints: Endpoints, timeoutMs = 0): Promise<{ idle: boolean; inflight: number; completed: number } | undefined> {
+async function asyncActivity(
+  endpoints: Endpoints,
+  timeoutMs = 0,
+): Promise<{ idle: boolean; inflight: number; completed: number } | undefined> {
   const res = await fetch(`${endpoints.api}/_local/async-idle?timeoutMs=${timeoutMs}`).catch(() => undefined);
   if (!res?.ok) return undefined;
   return (await res.json()) as { idle: boolean; inflight: number; completed: number };
@@ -118,7 +155,12 @@ async function asyncActivity(endpoints: Endpoints, timeoutMs = 0): Promise<{ idl
  * it gives up only after `stallMs` in which the local stack finished no asynchronous event (an
  * upload queued behind others waits its turn); against AWS, after `stallMs` in all.
  */
-export async function waitForProcessed(endpoints: Endpoints, token: string, contentId: string, stallMs = 30_000): Promise<ApiResponse> {
+export async function waitForProcessed(
+  endpoints: Endpoints,
+  token: string,
+  contentId: string,
+  stallMs = 30_000,
+): Promise<ApiResponse> {
   let deadline = Date.now() + stallMs;
   let completed = (await asyncActivity(endpoints))?.completed;
   for (;;) {
@@ -127,7 +169,9 @@ export async function waitForProcessed(endpoints: Endpoints, token: string, cont
     if (Date.now() > deadline) {
       const now = (await asyncActivity(endpoints))?.completed;
       if (now === undefined || now === completed) {
-        throw new Error(`content ${contentId} still ${res.body?.status ?? res.status}: nothing finished processing in the last ${stallMs} ms`);
+        throw new Error(
+          `content ${contentId} still ${res.body?.status ?? res.status}: nothing finished processing in the last ${stallMs} ms`,
+        );
       }
       completed = now;
       deadline = Date.now() + stallMs;
@@ -148,7 +192,9 @@ export async function waitForAsyncIdle(endpoints: Endpoints, stallMs = 30_000): 
     if (!activity) throw new Error(`no local stack at ${endpoints.api} to wait on`);
     if (activity.idle) return;
     if (activity.completed === completed) {
-      throw new Error(`asynchronous events still in flight: none of ${activity.inflight} ended in the last ${stallMs} ms`);
+      throw new Error(
+        `asynchronous events still in flight: none of ${activity.inflight} ended in the last ${stallMs} ms`,
+      );
     }
     completed = activity.completed;
   }

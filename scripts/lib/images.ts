@@ -21,7 +21,11 @@ function dms(value: number): string {
 /** A JPEG of the given size with shapes and texture, and the EXIF asked for. */
 export async function makeJpeg(width: number, height: number, exif: ExifFixture = {}, quality = 85): Promise<Buffer> {
   // Shapes over sensor-like noise: it compresses like a photo (a 12 MP file is a few MB).
-  const noise = await sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 24 } } }).png({ compressionLevel: 0 }).toBuffer();
+  const noise = await sharp({
+    create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 24 } },
+  })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
   const base = sharp(Buffer.from(gradientSvg(width, height)))
     .composite([{ input: noise, blend: 'overlay' }])
     .jpeg({ quality });

@@ -1,7 +1,13 @@
 // A generated bulk-import file (users and friendships, 1% malformed lines of ten kinds at known
 // line numbers, every record twice as an export with history has it) and what importing it must
 // leave in the tables. Used by the import test (a sample) and `npm run bench:import` (100,000 lines).
-import { BatchGetCommand, ScanCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  ScanCommand,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+  type ScanCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import type { ImportReport } from '../../shared/imports/report';
 
 const AVATAR = '3f2b8c1e-9d4a-4e7b-8a6f-1c2d3e4f5a6b';
@@ -94,7 +100,11 @@ export function generateImportFile(p: string, lines: number): ImportFile {
       // The update renames (even users) or sets a preference (odd ones); users 0, 3, 6, ... have
       // an avatar, which the update line states again (a line's omissions are not filled from
       // earlier lines of the file, only from what is stored).
-      const line: Record<string, unknown> = { type: 'user', userId, displayName: update && i % 2 === 0 ? `User ${i} (renamed)` : `User ${i}` };
+      const line: Record<string, unknown> = {
+        type: 'user',
+        userId,
+        displayName: update && i % 2 === 0 ? `User ${i} (renamed)` : `User ${i}`,
+      };
       if (i % 3 === 0) line.avatarContentId = AVATAR;
       if (update && i % 2 === 1) line.notificationPreferences = { newContent: false };
       users.set(userId, {
@@ -118,21 +128,37 @@ export function generateImportFile(p: string, lines: number): ImportFile {
         parts.push(JSON.stringify({ type: 'friendship', userId: a, friendId: b, status: 'requested' }));
       } else {
         pairs.get(`${a}>${b}`)!.status = 'accepted';
-        parts.push(JSON.stringify({ type: 'friendship', userId: j % 2 ? b : a, friendId: j % 2 ? a : b, status: 'accepted' }));
+        parts.push(
+          JSON.stringify({ type: 'friendship', userId: j % 2 ? b : a, friendId: j % 2 ? a : b, status: 'accepted' }),
+        );
       }
     }
   }
   const half = lines / 2;
-  return { file: parts.slice(0, half).join('\r\n') + '\r\n' + parts.slice(half).join('\n'), lines, bad, empty, users, pairs, linesOf };
+  return {
+    file: parts.slice(0, half).join('\r\n') + '\r\n' + parts.slice(half).join('\n'),
+    lines,
+    bad,
+    empty,
+    users,
+    pairs,
+    linesOf,
+  };
 }
 
 /** All items for `keys`, 100 per BatchGetItem (unprocessed keys asked again). */
-async function getAll(dynamo: DynamoDBDocumentClient, table: string, keys: Array<Record<string, string>>): Promise<Array<Record<string, any>>> {
+async function getAll(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  keys: Array<Record<string, string>>,
+): Promise<Array<Record<string, any>>> {
   const items: Array<Record<string, any>> = [];
   for (let i = 0; i < keys.length; i += 100) {
     let pending: Array<Record<string, any>> | undefined = keys.slice(i, i + 100);
     while (pending?.length) {
-      const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }));
+      const out: BatchGetCommandOutput = await dynamo.send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
+      );
       items.push(...(out.Responses?.[table] ?? []));
       pending = out.UnprocessedKeys?.[table]?.Keys;
     }
@@ -146,7 +172,13 @@ export async function countItems(dynamo: DynamoDBDocumentClient, table: string, 
   let startKey: Record<string, unknown> | undefined;
   do {
     const out: ScanCommandOutput = await dynamo.send(
-      new ScanCommand({ TableName: table, Select: 'COUNT', FilterExpression: 'begins_with(userId, :p)', ExpressionAttributeValues: { ':p': prefix }, ExclusiveStartKey: startKey }),
+      new ScanCommand({
+        TableName: table,
+        Select: 'COUNT',
+        FilterExpression: 'begins_with(userId, :p)',
+        ExpressionAttributeValues: { ':p': prefix },
+        ExclusiveStartKey: startKey,
+      }),
     );
     count += out.Count ?? 0;
     startKey = out.LastEvaluatedKey;
@@ -155,8 +187,20 @@ export async function countItems(dynamo: DynamoDBDocumentClient, table: string, 
 }
 
 /** The users whose stored item differs from what the file's last line for them says (ids). */
-export async function wrongUsers(dynamo: DynamoDBDocumentClient, table: string, expected: ImportFile): Promise<string[]> {
-  const stored = new Map((await getAll(dynamo, table, [...expected.users.keys()].map((userId) => ({ userId })))).map((item) => [item.userId as string, item]));
+export async function wrongUsers(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  expected: ImportFile,
+): Promise<string[]> {
+  const stored = new Map(
+    (
+      await getAll(
+        dynamo,
+        table,
+        [...expected.users.keys()].map((userId) => ({ userId })),
+      )
+    ).map((item) => [item.userId as string, item]),
+  );
   return [...expected.users].flatMap(([userId, want]) => {
     const item = stored.get(userId);
     const prefs = item?.notificationPreferences ?? {};
@@ -171,10 +215,23 @@ export async function wrongUsers(dynamo: DynamoDBDocumentClient, table: string, 
 }
 
 /** The pairs whose two stored edges differ from what the file's last line for them says (`a>b`). */
-export async function wrongPairs(dynamo: DynamoDBDocumentClient, table: string, expected: ImportFile): Promise<string[]> {
+export async function wrongPairs(
+  dynamo: DynamoDBDocumentClient,
+  table: string,
+  expected: ImportFile,
+): Promise<string[]> {
   const pairList = [...expected.pairs.values()];
   const edges = new Map(
-    (await getAll(dynamo, table, pairList.flatMap(({ a, b }) => [{ userId: a, friendId: b }, { userId: b, friendId: a }]))).map((e) => [`${e.userId}>${e.friendId}`, e]),
+    (
+      await getAll(
+        dynamo,
+        table,
+        pairList.flatMap(({ a, b }) => [
+          { userId: a, friendId: b },
+          { userId: b, friendId: a },
+        ]),
+      )
+    ).map((e) => [`${e.userId}>${e.friendId}`, e]),
   );
   return pairList.flatMap(({ a, b, status }) => {
     const [ab, ba] = [edges.get(`${a}>${b}`), edges.get(`${b}>${a}`)];

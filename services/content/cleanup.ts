@@ -15,7 +15,8 @@ const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
 const hashes = new MediaHashes(dynamo, requireEnv('MEDIA_HASHES_TABLE'));
 const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
-const image = (value: unknown) => (value ? (unmarshall(value as Record<string, AttributeValue>) as ContentItem) : undefined);
+const image = (value: unknown) =>
+  value ? (unmarshall(value as Record<string, AttributeValue>) as ContentItem) : undefined;
 
 // Content stream, the delete cascade:
 // - an item soft-deleted by its owner (MODIFY that sets deletedAt): its original and derivatives
@@ -38,7 +39,11 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
     // The bytes are gone: the next upload of them is a new original, not a duplicate.
     if (item.sha256) await hashes.release(item.ownerId, item.sha256, item.contentId);
     if (softDeleted) await content.purge(item.contentId);
-    logger.info('Files of a deleted item removed', { count: keys.length, purged: Boolean(softDeleted), expired: record.userIdentity?.type === 'Service' });
+    logger.info('Files of a deleted item removed', {
+      count: keys.length,
+      purged: Boolean(softDeleted),
+      expired: record.userIdentity?.type === 'Service',
+    });
   } finally {
     logger.removeKeys(['contentId']);
   }

@@ -9,7 +9,10 @@ import { uploadedObjects } from '#shared/media/upload-event';
 
 const bucket = requireEnv('MEDIA_BUCKET');
 const files = new S3ImportFiles(s3);
-const store = new DynamoImportStore(dynamo, { users: requireEnv('USERS_TABLE'), friendships: requireEnv('FRIENDSHIPS_TABLE') });
+const store = new DynamoImportStore(dynamo, {
+  users: requireEnv('USERS_TABLE'),
+  friendships: requireEnv('FRIENDSHIPS_TABLE'),
+});
 
 // Subscribed to the imports topic (S3 notifications for imports/*.jsonl). Delivery is at least
 // once and a failed invocation is retried twice by Lambda: both are safe because an import
@@ -25,7 +28,11 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
     }
     logger.appendKeys({ key: object.key });
     try {
-      await importFile(object, { files, store }, { remainingMs: () => context.getRemainingTimeInMillis(), log: logger });
+      await importFile(
+        object,
+        { files, store },
+        { remainingMs: () => context.getRemainingTimeInMillis(), log: logger },
+      );
     } finally {
       logger.removeKeys(['key']);
     }

@@ -34,8 +34,12 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
     if (kind === 'webp' && object.size > head.length) head = await storage.read(object.key);
     // A HEIF whose EXIF lies past the head (libheif-based tools store it after the image data)
     // costs one more ranged GET of just that item.
-    const readRange = (offset: number, length: number) => storage.readRange(object.key, offset, length, { pastTheEnd: 'empty' });
-    const metadata: MediaMetadata = { ...(await headerDimensions(head)), ...exifSubset(await readExif(head, readRange)) };
+    const readRange = (offset: number, length: number) =>
+      storage.readRange(object.key, offset, length, { pastTheEnd: 'empty' });
+    const metadata: MediaMetadata = {
+      ...(await headerDimensions(head)),
+      ...exifSubset(await readExif(head, readRange)),
+    };
     const recorded = (await content.recordMetadata(contentId, metadata)).applied;
     const ready = recorded && (await content.markReadyIfComplete(contentId)).applied;
     logger.info('Metadata stored', { contentId, recorded, ready, fields: Object.keys(metadata) });

@@ -42,7 +42,13 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
       set.derivatives.map(async (d) => {
         const key = derivedKey(contentId, `${d.name}.webp`);
         await storage.write(key, d.data, d.contentType);
-        derivatives[d.name] = { key, contentType: d.contentType, width: d.width, height: d.height, bytes: d.data.length };
+        derivatives[d.name] = {
+          key,
+          contentType: d.contentType,
+          width: d.width,
+          height: d.height,
+          bytes: d.data.length,
+        };
       }),
     );
     const recorded = await content.recordDerivatives(contentId, derivatives, set.source, set.placeholder, sha256);
@@ -55,7 +61,12 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
       return;
     }
     const ready = (await content.markReadyIfComplete(contentId)).applied;
-    logger.info('Derivatives stored', { contentId, sizes: set.derivatives.map((d) => `${d.name} ${d.width}x${d.height}`), ready, ...(set.colour ? { colour: set.colour } : {}) });
+    logger.info('Derivatives stored', {
+      contentId,
+      sizes: set.derivatives.map((d) => `${d.name} ${d.width}x${d.height}`),
+      ready,
+      ...(set.colour ? { colour: set.colour } : {}),
+    });
   });
 };
 

@@ -20,6 +20,9 @@ export const handler = apiRoute(routes.getUser, async ({ userId, params: { id } 
   const [profile, relationship] = await Promise.all([users.get(id), friendships.relationship(userId, id)]);
   if (!profile || relationship === 'blocked') throw new NotFoundError('User not found.');
   const avatar = profile.avatarContentId ? await content.get(profile.avatarContentId) : undefined;
-  const shown = avatar && avatar.ownerId === id && canView(relationship, avatar) ? profile : { ...profile, avatarContentId: undefined };
+  const shown =
+    avatar && avatar.ownerId === id && canView(relationship, avatar)
+      ? profile
+      : { ...profile, avatarContentId: undefined };
   return { status: 200, body: publicProfile(shown, relationship), headers: { 'cache-control': 'private, no-store' } };
 });

@@ -28,7 +28,10 @@ export class ContentAccess {
   /** The visible ones among `contentIds`, in the order asked. */
   async many(viewerId: string, contentIds: string[]): Promise<Visible[]> {
     const items = await this.content.getMany(contentIds);
-    const relationships = await this.friendships.relationships(viewerId, [...items.values()].map((i) => i.ownerId));
+    const relationships = await this.friendships.relationships(
+      viewerId,
+      [...items.values()].map((i) => i.ownerId),
+    );
     const out: Visible[] = [];
     for (const id of new Set(contentIds)) {
       const item = items.get(id);

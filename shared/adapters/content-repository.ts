@@ -1,6 +1,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, paginateScan, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  paginateScan,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '#shared/adapters/dynamo';
 import type { ContentItem, ContentStatus, Derivative, MediaMetadata } from '#shared/domain/content';
 import type { ContentPatch } from '#shared/domain/content-edit';
@@ -13,7 +21,10 @@ export interface WriteResult {
   status?: ContentStatus;
 }
 
-export type PatchResult = { outcome: 'updated'; item: ContentItem } | { outcome: 'stale'; current: number } | { outcome: 'gone' };
+export type PatchResult =
+  | { outcome: 'updated'; item: ContentItem }
+  | { outcome: 'stale'; current: number }
+  | { outcome: 'gone' };
 
 /** REJECTED items stay visible to their owner for a week, then expire with their files. */
 const REJECTED_TTL_SECONDS = 7 * 24 * 60 * 60;
@@ -33,8 +44,12 @@ export class ContentRepository implements ContentStore {
 
   /** Every item's key fields, a page (up to 1 MB of them) at a time: for rebuilding derived data. */
   async *scanKeys(): AsyncGenerator<{ contentId: string; ownerId: string; createdAt: string }[]> {
-    const pages = paginateScan({ client: this.db }, { TableName: this.tableName, ProjectionExpression: 'contentId, ownerId, createdAt' });
-    for await (const page of pages) yield (page.Items ?? []) as { contentId: string; ownerId: string; createdAt: string }[];
+    const pages = paginateScan(
+      { client: this.db },
+      { TableName: this.tableName, ProjectionExpression: 'contentId, ownerId, createdAt' },
+    );
+    for await (const page of pages)
+      yield (page.Items ?? []) as { contentId: string; ownerId: string; createdAt: string }[];
   }
 
   async createPending(item: ContentItem): Promise<void> {
@@ -52,7 +67,11 @@ export class ContentRepository implements ContentStore {
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: items.map((item) => ({
-          Put: { TableName: this.tableName, Item: { ...item, ...galleryKeys(item).set }, ConditionExpression: 'attribute_not_exists(contentId)' },
+          Put: {
+            TableName: this.tableName,
+            Item: { ...item, ...galleryKeys(item).set },
+            ConditionExpression: 'attribute_not_exists(contentId)',
+          },
         })),
       }),
     );
@@ -60,7 +79,9 @@ export class ContentRepository implements ContentStore {
 
   /** A strongly consistent read: API paths must see their own and others' latest writes. */
   async get(contentId: string): Promise<ContentItem | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { contentId }, ConsistentRead: true }));
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { contentId }, ConsistentRead: true }),
+    );
     return out.Item as ContentItem | undefined;
   }
 
@@ -101,17 +122,30 @@ export class ContentRepository implements ContentStore {
     const items = (out.Items ?? []) as ContentItem[];
     if (items.length <= limit) return { items, lastKey: undefined };
     const last = items[limit - 1]!;
-    return { items: items.slice(0, limit), lastKey: { contentId: last.contentId, createdAt: last.createdAt, [attribute]: ownerId } };
+    return {
+      items: items.slice(0, limit),
+      lastKey: { contentId: last.contentId, createdAt: last.createdAt, [attribute]: ownerId },
+    };
   }
 
   /** Stores what the thumbnail function made; `dimensions` are the original's, upright. */
-  recordDerivatives(contentId: string, derivatives: Record<string, Derivative>, dimensions: { width: number; height: number }, placeholder: string, sha256: string) {
-    return this.updateWhilePending(contentId, 'SET derivatives = :d, dimensions = :dim, placeholder = :p, sha256 = :sha, updatedAt = :now', {
-      ':d': derivatives,
-      ':dim': dimensions,
-      ':p': placeholder,
-      ':sha': sha256,
-    });
+  recordDerivatives(
+    contentId: string,
+    derivatives: Record<string, Derivative>,
+    dimensions: { width: number; height: number },
+    placeholder: string,
+    sha256: string,
+  ) {
+    return this.updateWhilePending(
+      contentId,
+      'SET derivatives = :d, dimensions = :dim, placeholder = :p, sha256 = :sha, updatedAt = :now',
+      {
+        ':d': derivatives,
+        ':dim': dimensions,
+        ':p': placeholder,
+        ':sha': sha256,
+      },
+    );
   }
 
   /** PENDING -> DUPLICATE of the owner's item with the same bytes; it leaves the gallery. */
@@ -119,7 +153,11 @@ export class ContentRepository implements ContentStore {
     return this.updateWhilePending(
       contentId,
       'SET #status = :duplicate, duplicateOf = :of, updatedAt = :now, expiresAt = :exp REMOVE galleryOwner, galleryFriends, galleryPublic',
-      { ':duplicate': 'DUPLICATE', ':of': duplicateOf, ':exp': Math.floor(now.getTime() / 1000) + REJECTED_TTL_SECONDS },
+      {
+        ':duplicate': 'DUPLICATE',
+        ':of': duplicateOf,
+        ':exp': Math.floor(now.getTime() / 1000) + REJECTED_TTL_SECONDS,
+      },
     );
   }
 
@@ -143,7 +181,11 @@ export class ContentRepository implements ContentStore {
       const result = await this.updateWhilePending(
         contentId,
         `SET #status = :ready, updatedAt = :now${names.map((n) => `, ${n} = :${n}`).join('')} REMOVE expiresAt${keys.remove.map((n) => `, ${n}`).join('')}`,
-        { ':ready': 'READY', ':vis': item.visibility, ...Object.fromEntries(names.map((n) => [`:${n}`, keys.set[n as keyof typeof keys.set]])) },
+        {
+          ':ready': 'READY',
+          ':vis': item.visibility,
+          ...Object.fromEntries(names.map((n) => [`:${n}`, keys.set[n as keyof typeof keys.set]])),
+        },
         'attribute_exists(derivatives) AND attribute_exists(exif) AND visibility = :vis',
       );
       if (result.applied || result.status !== 'PENDING') return result;
@@ -157,11 +199,15 @@ export class ContentRepository implements ContentStore {
 
   /** PENDING -> REJECTED with a reason. The first rejection wins; later ones change nothing. */
   reject(contentId: string, reason: string, now = new Date()) {
-    return this.updateWhilePending(contentId, 'SET #status = :rejected, reason = :reason, updatedAt = :now, expiresAt = :exp', {
-      ':rejected': 'REJECTED',
-      ':reason': reason.slice(0, 300),
-      ':exp': Math.floor(now.getTime() / 1000) + REJECTED_TTL_SECONDS,
-    });
+    return this.updateWhilePending(
+      contentId,
+      'SET #status = :rejected, reason = :reason, updatedAt = :now, expiresAt = :exp',
+      {
+        ':rejected': 'REJECTED',
+        ':reason': reason.slice(0, 300),
+        ':exp': Math.floor(now.getTime() / 1000) + REJECTED_TTL_SECONDS,
+      },
+    );
   }
 
   /**
@@ -170,17 +216,27 @@ export class ContentRepository implements ContentStore {
    * when only processing moved on (PENDING -> READY, which does not change the version), it reads
    * again and retries.
    */
-  async applyPatch(contentId: string, expectedVersion: number, patch: ContentPatch, now = new Date()): Promise<PatchResult> {
+  async applyPatch(
+    contentId: string,
+    expectedVersion: number,
+    patch: ContentPatch,
+    now = new Date(),
+  ): Promise<PatchResult> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const item = await this.get(contentId);
       if (!item || item.deletedAt) return { outcome: 'gone' };
       if (item.version !== expectedVersion) return { outcome: 'stale', current: item.version };
       const next: ContentItem = { ...item, visibility: patch.visibility ?? item.visibility };
       const keys = galleryKeys(next);
-      const set: Record<string, unknown> = { ...keys.set, visibility: next.visibility, updatedAt: now.toISOString(), version: item.version + 1 };
+      const set: Record<string, unknown> = {
+        ...keys.set,
+        visibility: next.visibility,
+        updatedAt: now.toISOString(),
+        version: item.version + 1,
+      };
       const remove: string[] = [...keys.remove];
-      if (patch.caption !== undefined) (patch.caption ? (set.caption = patch.caption) : remove.push('caption'));
-      if (patch.location !== undefined) (patch.location ? (set.location = patch.location) : remove.push('location'));
+      if (patch.caption !== undefined) patch.caption ? (set.caption = patch.caption) : remove.push('caption');
+      if (patch.location !== undefined) patch.location ? (set.location = patch.location) : remove.push('location');
       const names = Object.keys(set);
       try {
         const out = await this.db.send(
@@ -189,8 +245,15 @@ export class ContentRepository implements ContentStore {
             Key: { contentId },
             UpdateExpression: `SET ${names.map((n) => `#${n} = :${n}`).join(', ')}${remove.length ? ` REMOVE ${remove.map((n) => `#${n}`).join(', ')}` : ''}`,
             ConditionExpression: 'version = :expected AND #st = :status AND attribute_not_exists(deletedAt)',
-            ExpressionAttributeNames: { ...Object.fromEntries([...names, ...remove].map((n) => [`#${n}`, n])), '#st': 'status' },
-            ExpressionAttributeValues: { ...Object.fromEntries(names.map((n) => [`:${n}`, set[n]])), ':expected': expectedVersion, ':status': item.status },
+            ExpressionAttributeNames: {
+              ...Object.fromEntries([...names, ...remove].map((n) => [`#${n}`, n])),
+              '#st': 'status',
+            },
+            ExpressionAttributeValues: {
+              ...Object.fromEntries(names.map((n) => [`:${n}`, set[n]])),
+              ':expected': expectedVersion,
+              ':status': item.status,
+            },
             ReturnValues: 'ALL_NEW',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
@@ -232,7 +295,13 @@ export class ContentRepository implements ContentStore {
   /** Removes a soft-deleted item for good, once its files are gone (the cleanup cascade's last step). */
   async purge(contentId: string): Promise<void> {
     try {
-      await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { contentId }, ConditionExpression: 'attribute_exists(deletedAt)' }));
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { contentId },
+          ConditionExpression: 'attribute_exists(deletedAt)',
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }

@@ -52,13 +52,21 @@ export interface BatchGetOptions {
 }
 
 /** The items of `keys` that exist (any number of keys; order not kept). */
-export async function batchGetAll<T = Item>(db: DynamoDBDocumentClient, table: string, keys: readonly Item[], options: BatchGetOptions = {}): Promise<T[]> {
+export async function batchGetAll<T = Item>(
+  db: DynamoDBDocumentClient,
+  table: string,
+  keys: readonly Item[],
+  options: BatchGetOptions = {},
+): Promise<T[]> {
   const { retry = DEFAULT_RETRY, concurrency = 1 } = options;
   const found: T[] = [];
   await inParallel(chunks(keys, BATCH_GET_MAX), concurrency, async (chunk) => {
     let pending: Item[] | undefined = chunk;
     for (let attempt = 0; pending?.length; attempt++) {
-      if (attempt > retry.maxRetries) throw new Error(`BatchGetItem on ${table} left ${pending.length} keys unprocessed after ${retry.maxRetries} retries`);
+      if (attempt > retry.maxRetries)
+        throw new Error(
+          `BatchGetItem on ${table} left ${pending.length} keys unprocessed after ${retry.maxRetries} retries`,
+        );
       if (attempt > 0) await retry.sleep(attempt);
       const out: BatchGetCommandOutput = await db.send(
         new BatchGetCommand({
@@ -66,7 +74,12 @@ export async function batchGetAll<T = Item>(db: DynamoDBDocumentClient, table: s
             [table]: {
               Keys: pending,
               ...(options.consistent ? { ConsistentRead: true } : {}),
-              ...(options.projection ? { ProjectionExpression: options.projection.expression, ExpressionAttributeNames: options.projection.names } : {}),
+              ...(options.projection
+                ? {
+                    ProjectionExpression: options.projection.expression,
+                    ExpressionAttributeNames: options.projection.names,
+                  }
+                : {}),
             },
           },
         }),
@@ -89,7 +102,10 @@ export async function batchWriteAll(
   await inParallel(chunks(requests, BATCH_WRITE_MAX), concurrency, async (chunk) => {
     let pending: WriteRequest[] | undefined = chunk;
     for (let attempt = 0; pending?.length; attempt++) {
-      if (attempt > retry.maxRetries) throw new Error(`BatchWriteItem on ${table} left ${pending.length} items unprocessed after ${retry.maxRetries} retries`);
+      if (attempt > retry.maxRetries)
+        throw new Error(
+          `BatchWriteItem on ${table} left ${pending.length} items unprocessed after ${retry.maxRetries} retries`,
+        );
       if (attempt > 0) await retry.sleep(attempt);
       const out: BatchWriteCommandOutput = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
       pending = out.UnprocessedItems?.[table];

@@ -15,8 +15,6 @@ import {
 } from '#shared/domain/feed';
 import type { FeedStore, RefPage } from '#shared/feed/ports';
 
-
-
 /**
  * The Feed table (shared/domain/feed.ts has the key layout). Writes are BatchWriteItem of
  * deterministic keys: putting an entry twice or deleting a missing one is harmless, so a replay of
@@ -37,7 +35,8 @@ export class FeedRepository implements FeedStore {
   async write(puts: readonly FeedEntry[], deletes: readonly FeedEntryKey[] = []): Promise<void> {
     // One request may not name a key twice; the last operation on a key wins.
     const ops = new Map<string, WriteRequest>();
-    for (const e of deletes) ops.set(`${e.feedKey}|${e.sortKey}`, { DeleteRequest: { Key: { feedKey: e.feedKey, sortKey: e.sortKey } } });
+    for (const e of deletes)
+      ops.set(`${e.feedKey}|${e.sortKey}`, { DeleteRequest: { Key: { feedKey: e.feedKey, sortKey: e.sortKey } } });
     for (const e of puts) {
       const item = { feedKey: e.feedKey, sortKey: e.sortKey, contentId: e.contentId, ownerId: e.ownerId };
       ops.set(`${e.feedKey}|${e.sortKey}`, { PutRequest: { Item: item } });
@@ -48,14 +47,20 @@ export class FeedRepository implements FeedStore {
   /** Records that a public day has entries (once per day and execution environment). */
   async markPublicBucket(bucket: string): Promise<void> {
     if (this.markedBuckets.has(bucket)) return;
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { feedKey: PUBLIC_BUCKETS_KEY, sortKey: bucket } }));
+    await this.db.send(
+      new PutCommand({ TableName: this.tableName, Item: { feedKey: PUBLIC_BUCKETS_KEY, sortKey: bucket } }),
+    );
     this.markedBuckets.add(bucket);
   }
 
   /** The user's window floor: entries above it are complete; at or below it, feeds are computed on read. */
   async floor(userId: string): Promise<string | undefined> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { feedKey: userFeedKey(userId), sortKey: WINDOW_SORT_KEY }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { feedKey: userFeedKey(userId), sortKey: WINDOW_SORT_KEY },
+        ConsistentRead: true,
+      }),
     );
     return out.Item?.floor as string | undefined;
   }
@@ -105,7 +110,10 @@ export class FeedRepository implements FeedStore {
       more = items.length > limit || Boolean(out.LastEvaluatedKey);
       items = items.slice(0, limit);
     } else {
-      const [out, f] = await Promise.all([query('sortKey < :before', { ':before': before }, limit), this.floor(userId)]);
+      const [out, f] = await Promise.all([
+        query('sortKey < :before', { ':before': before }, limit),
+        this.floor(userId),
+      ]);
       items = out.Items ?? [];
       floor = f;
       more = Boolean(out.LastEvaluatedKey);
@@ -178,10 +186,16 @@ export class FeedRepository implements FeedStore {
       const out: QueryCommandOutput = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: below ? 'feedKey = :k AND sortKey <= :b' : range.above === undefined ? 'feedKey = :k AND sortKey < :top' : 'feedKey = :k AND sortKey BETWEEN :a AND :top',
+          KeyConditionExpression: below
+            ? 'feedKey = :k AND sortKey <= :b'
+            : range.above === undefined
+              ? 'feedKey = :k AND sortKey < :top'
+              : 'feedKey = :k AND sortKey BETWEEN :a AND :top',
           ExpressionAttributeValues: {
             ':k': feedKey,
-            ...(below ? { ':b': range.atOrBelow } : { ':top': WINDOW_SORT_KEY, ...(range.above !== undefined ? { ':a': range.above } : {}) }),
+            ...(below
+              ? { ':b': range.atOrBelow }
+              : { ':top': WINDOW_SORT_KEY, ...(range.above !== undefined ? { ':a': range.above } : {}) }),
           },
           ProjectionExpression: 'sortKey',
           ScanIndexForward: false,
@@ -203,7 +217,10 @@ export class FeedRepository implements FeedStore {
   /** Deletes entries of a user's partition by sort key. */
   async deleteKeys(userId: string, sortKeys: readonly string[]): Promise<void> {
     const feedKey = userFeedKey(userId);
-    await this.write([], sortKeys.map((sortKey) => ({ feedKey, sortKey })));
+    await this.write(
+      [],
+      sortKeys.map((sortKey) => ({ feedKey, sortKey })),
+    );
   }
 
   /** Every entry of a user's partition (the window marker aside), newest first; ownerId narrows it. */

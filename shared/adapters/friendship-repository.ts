@@ -2,7 +2,14 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '#shared/errors';
 import { logger } from '#shared/logger';
-import { isMutualFriend, transition, type EdgePair, type FriendshipAction, type FriendshipEdge, type Standing } from '#shared/domain/friendship';
+import {
+  isMutualFriend,
+  transition,
+  type EdgePair,
+  type FriendshipAction,
+  type FriendshipEdge,
+  type Standing,
+} from '#shared/domain/friendship';
 import type { Relationship } from '#shared/domain/visibility';
 import type { FriendshipStore } from '#shared/feed/ports';
 import { batchGetAll, queryAll } from '#shared/adapters/dynamo';
@@ -28,7 +35,9 @@ export class FriendshipRepository implements FriendshipStore {
   ) {}
 
   async edge(userId: string, friendId: string): Promise<FriendshipEdge | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { userId, friendId }, ConsistentRead: true }));
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { userId, friendId }, ConsistentRead: true }),
+    );
     return out.Item as FriendshipEdge | undefined;
   }
 
@@ -46,7 +55,12 @@ export class FriendshipRepository implements FriendshipStore {
       return false;
     });
     const keys = wanted.map((friendId) => ({ userId: viewerId, friendId }));
-    const edges = new Map((await batchGetAll<FriendshipEdge>(this.db, this.tableName, keys, { consistent: true })).map((e) => [e.friendId, e]));
+    const edges = new Map(
+      (await batchGetAll<FriendshipEdge>(this.db, this.tableName, keys, { consistent: true })).map((e) => [
+        e.friendId,
+        e,
+      ]),
+    );
     for (const id of wanted) result.set(id, relationshipOf(viewerId, id, edges.get(id)));
     return result;
   }
@@ -81,7 +95,12 @@ export class FriendshipRepository implements FriendshipStore {
    * the transaction is cancelled; reading again and deciding on what is there now turns the two
    * requests into an accepted friendship instead of losing one. Domain refusals are thrown.
    */
-  async change(actorId: string, targetId: string, action: FriendshipAction, now: () => Date = () => new Date()): Promise<Standing> {
+  async change(
+    actorId: string,
+    targetId: string,
+    action: FriendshipAction,
+    now: () => Date = () => new Date(),
+  ): Promise<Standing> {
     for (let attempt = 1; ; attempt++) {
       const before = await this.pair(actorId, targetId);
       const result = transition(action, actorId, targetId, before, now());
@@ -92,7 +111,8 @@ export class FriendshipRepository implements FriendshipStore {
         return result.standing;
       } catch (error) {
         if (!isLostRace(error)) throw error;
-        if (attempt >= PAIR_WRITE_ATTEMPTS) throw new ConflictError('The friendship changed concurrently too often; try again.');
+        if (attempt >= PAIR_WRITE_ATTEMPTS)
+          throw new ConflictError('The friendship changed concurrently too often; try again.');
         logger.info('Friendship pair changed since it was read; reading it again', { action, attempt });
         await pairBackoff(attempt);
       }
@@ -107,12 +127,19 @@ export class FriendshipRepository implements FriendshipStore {
   private async writePair(a: string, b: string, before: EdgePair, after: EdgePair): Promise<void> {
     await this.db.send(
       new TransactWriteCommand({
-        TransactItems: [this.writeOf({ userId: a, friendId: b }, before[0], after[0]), this.writeOf({ userId: b, friendId: a }, before[1], after[1])],
+        TransactItems: [
+          this.writeOf({ userId: a, friendId: b }, before[0], after[0]),
+          this.writeOf({ userId: b, friendId: a }, before[1], after[1]),
+        ],
       }),
     );
   }
 
-  private writeOf(key: { userId: string; friendId: string }, before: FriendshipEdge | undefined, after: FriendshipEdge | undefined) {
+  private writeOf(
+    key: { userId: string; friendId: string },
+    before: FriendshipEdge | undefined,
+    after: FriendshipEdge | undefined,
+  ) {
     if (!before) {
       const absent = { TableName: this.tableName, ConditionExpression: 'attribute_not_exists(userId)' };
       return after ? { Put: { ...absent, Item: after } } : { ConditionCheck: { ...absent, Key: key } };
@@ -120,8 +147,15 @@ export class FriendshipRepository implements FriendshipStore {
     // An edge stored without a version (written by something else) is taken as version 0.
     const unchanged =
       before.version === undefined
-        ? { ConditionExpression: 'attribute_exists(userId) AND attribute_not_exists(#v)', ExpressionAttributeNames: { '#v': 'version' } }
-        : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': before.version } };
+        ? {
+            ConditionExpression: 'attribute_exists(userId) AND attribute_not_exists(#v)',
+            ExpressionAttributeNames: { '#v': 'version' },
+          }
+        : {
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': before.version },
+          };
     return after
       ? { Put: { TableName: this.tableName, Item: after, ...unchanged } }
       : { Delete: { TableName: this.tableName, Key: key, ...unchanged } };

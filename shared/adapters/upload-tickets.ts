@@ -7,10 +7,9 @@ import type { UploadTicket } from '#shared/domain/content-view';
 export interface UploadRequest {
   caption?: string;
   visibility: Visibility;
-  contentType: (typeof import('#shared/domain/content').UPLOAD_CONTENT_TYPES)[number];
+  contentType: typeof import('#shared/domain/content').UPLOAD_CONTENT_TYPES[number];
   size: number;
 }
-
 
 /** PENDING items and a presigned POST each, for exactly uploads/{userId}/{contentId}. */
 export async function issueUploadTickets(

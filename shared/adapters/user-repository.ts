@@ -37,7 +37,10 @@ export class UserRepository {
         },
         ExpressionAttributeValues: {
           ':name': input.displayName,
-          ':prefs': { newContent: input.notificationPreferences.newContent, friendRequests: input.notificationPreferences.friendRequests },
+          ':prefs': {
+            newContent: input.notificationPreferences.newContent,
+            friendRequests: input.notificationPreferences.friendRequests,
+          },
           ':now': now.toISOString(),
           ...(avatar ? { ':avatar': avatar } : {}),
         },
@@ -50,9 +53,12 @@ export class UserRepository {
   /** Display names of those users who have a profile (one BatchGetItem per 100, unprocessed keys retried). */
   async displayNames(userIds: readonly string[]): Promise<Map<string, string>> {
     const keys = [...new Set(userIds)].map((userId) => ({ userId }));
-    const items = await batchGetAll(this.db, this.tableName, keys, { projection: { expression: '#id, #name', names: { '#id': 'userId', '#name': 'displayName' } } });
+    const items = await batchGetAll(this.db, this.tableName, keys, {
+      projection: { expression: '#id, #name', names: { '#id': 'userId', '#name': 'displayName' } },
+    });
     const names = new Map<string, string>();
-    for (const item of items) if (typeof item.displayName === 'string' && item.displayName) names.set(item.userId as string, item.displayName);
+    for (const item of items)
+      if (typeof item.displayName === 'string' && item.displayName) names.set(item.userId as string, item.displayName);
     return names;
   }
 }

@@ -20,7 +20,10 @@ export interface AuthorizerConfig {
 /** The pool to trust, from the function's environment; a missing variable throws, naming it. */
 export function authorizerConfig(env: NodeJS.ProcessEnv = process.env): AuthorizerConfig {
   // In AWS, USER_POOL_ISSUER is `!GetAtt UserPool.ProviderURL` (no scheme); locally the emulated pool's issuer.
-  return { issuer: normalizeIssuer(requireEnv('USER_POOL_ISSUER', env)), clientId: requireEnv('USER_POOL_CLIENT_ID', env) };
+  return {
+    issuer: normalizeIssuer(requireEnv('USER_POOL_ISSUER', env)),
+    clientId: requireEnv('USER_POOL_CLIENT_ID', env),
+  };
 }
 
 export function authorizerHandler({ issuer, clientId }: AuthorizerConfig) {
@@ -28,7 +31,9 @@ export function authorizerHandler({ issuer, clientId }: AuthorizerConfig) {
   const jwks = createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`));
   const verifier = createTokenVerifier({ issuer, clientId, jwks });
 
-  return async (event: APIGatewayRequestAuthorizerEventV2): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
+  return async (
+    event: APIGatewayRequestAuthorizerEventV2,
+  ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
     // v2 events carry lower-cased header names; identitySource holds the same value.
     const authorization = event.headers?.authorization ?? event.identitySource?.[0];
     try {

@@ -59,7 +59,8 @@ export function normalizeIssuer(value: string): string {
   const trimmed = value.trim().replace(/\/+$/, '');
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`;
   const url = new URL(withScheme); // throws on nonsense
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`Unsupported issuer scheme: ${url.protocol}`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new Error(`Unsupported issuer scheme: ${url.protocol}`);
   return withScheme;
 }
 
@@ -87,7 +88,8 @@ function reasonFor(error: unknown): UnauthorizedError | undefined {
   if (error instanceof errors.JWKSNoMatchingKey) return new UnauthorizedError('unknown_key', error.message);
   // Cognito publishes two keys: a token without `kid` matches both, which is the client's fault.
   if (error instanceof errors.JWKSMultipleMatchingKeys) return new UnauthorizedError('unknown_key', error.message);
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new UnauthorizedError('bad_signature', error.message);
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new UnauthorizedError('bad_signature', error.message);
   if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
     return new UnauthorizedError('malformed_token', error.message);
   }
@@ -120,10 +122,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + clockTolerance) {
         throw new UnauthorizedError('issued_in_future', '"iat" claim is in the future');
       }
-      if (payload.token_use !== 'access') throw new UnauthorizedError('wrong_token_use', `token_use is ${String(payload.token_use)}`);
+      if (payload.token_use !== 'access')
+        throw new UnauthorizedError('wrong_token_use', `token_use is ${String(payload.token_use)}`);
       if (payload.client_id !== clientId) throw new UnauthorizedError('wrong_client', '"client_id" does not match');
       const { sub, username } = payload;
-      if (typeof sub !== 'string' || sub === '') throw new UnauthorizedError('invalid_claim', '"sub" must be a non-empty string');
+      if (typeof sub !== 'string' || sub === '')
+        throw new UnauthorizedError('invalid_claim', '"sub" must be a non-empty string');
       if (typeof username !== 'string' || username === '') {
         throw new UnauthorizedError('invalid_claim', '"username" must be a non-empty string');
       }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { contentIdSchema, VISIBILITIES, type ContentItem, type ContentStatus, type MediaMetadata } from '#shared/domain/content';
+import {
+  contentIdSchema,
+  VISIBILITIES,
+  type ContentItem,
+  type ContentStatus,
+  type MediaMetadata,
+} from '#shared/domain/content';
 import { locationSchema } from '#shared/domain/content-edit';
 import type { Relationship } from '#shared/domain/visibility';
 
@@ -9,7 +15,10 @@ const mediaMetadataSchema = z
   .object({
     width: z.number().int().optional(),
     height: z.number().int().optional(),
-    takenAt: z.string().optional().describe('Local time as the camera wrote it: ISO 8601, with its offset when the file has one.'),
+    takenAt: z
+      .string()
+      .optional()
+      .describe('Local time as the camera wrote it: ISO 8601, with its offset when the file has one.'),
     make: z.string().optional(),
     model: z.string().optional(),
     lens: z.string().optional(),
@@ -23,7 +32,9 @@ export const contentViewSchema = z
     contentId: contentIdSchema,
     ownerId: z.string(),
     status: z.enum(['PENDING', 'READY', 'REJECTED', 'DUPLICATE', 'DELETED'] satisfies ContentStatus[]),
-    duplicateOf: contentIdSchema.optional().describe('For a DUPLICATE (owner only): your item that already holds the same bytes.'),
+    duplicateOf: contentIdSchema
+      .optional()
+      .describe('For a DUPLICATE (owner only): your item that already holds the same bytes.'),
     reason: z.string().optional().describe('Why the item was rejected (owner only).'),
     visibility: z.enum(VISIBILITIES),
     caption: z.string().optional(),
@@ -33,7 +44,10 @@ export const contentViewSchema = z
     updatedAt: isoDateTime,
     version: z.number().int(),
     metadata: mediaMetadataSchema.optional().describe('EXIF subset and decoded dimensions; `gps` for the owner only.'),
-    placeholder: z.string().optional().describe('ThumbHash (base64) of the picture, to show while the derivatives load.'),
+    placeholder: z
+      .string()
+      .optional()
+      .describe('ThumbHash (base64) of the picture, to show while the derivatives load.'),
     urls: z
       .record(
         z.string(),
@@ -42,7 +56,9 @@ export const contentViewSchema = z
           z.object({ url: z.url() }),
         ]),
       )
-      .describe('Short-lived signed GET URLs, once READY: one per derivative (e.g. thumbnail), and `original` for the owner.'),
+      .describe(
+        'Short-lived signed GET URLs, once READY: one per derivative (e.g. thumbnail), and `original` for the owner.',
+      ),
   })
   .meta({ id: 'ContentView' });
 export type ContentView = z.output<typeof contentViewSchema>;
@@ -83,7 +99,8 @@ export async function contentView(item: ContentItem, relationship: Relationship,
     }
     if (owner) urls.original = { url: await sign(item.originalKey) };
   }
-  let metadata: MediaMetadata | undefined = item.exif || item.dimensions ? { ...item.exif, ...item.dimensions } : undefined;
+  let metadata: MediaMetadata | undefined =
+    item.exif || item.dimensions ? { ...item.exif, ...item.dimensions } : undefined;
   if (metadata && !owner) {
     const { gps: _private, ...shared } = metadata;
     metadata = shared;

@@ -87,7 +87,11 @@ export const contentIdSchema = z.uuid();
 
 /** The key a gallery page ends at (the index's LastEvaluatedKey), for that owner's gallery only. */
 export function galleryCursorKeySchema(index: GalleryIndex, ownerId: string) {
-  return z.strictObject({ contentId: contentIdSchema, createdAt: z.iso.datetime(), [GALLERY_INDEX_ATTRIBUTE[index]]: z.literal(ownerId) });
+  return z.strictObject({
+    contentId: contentIdSchema,
+    createdAt: z.iso.datetime(),
+    [GALLERY_INDEX_ATTRIBUTE[index]]: z.literal(ownerId),
+  });
 }
 
 const BULK_GET_MAX = 100;
@@ -99,7 +103,14 @@ export const contentParamsSchema = z.object({ id: contentIdSchema });
 export const bulkGetQuerySchema = z.strictObject({
   ids: z
     .string()
-    .transform((s) => [...new Set(s.split(',').map((id) => id.trim()).filter(Boolean))])
+    .transform((s) => [
+      ...new Set(
+        s
+          .split(',')
+          .map((id) => id.trim())
+          .filter(Boolean),
+      ),
+    ])
     .pipe(z.array(z.uuid()).min(1).max(BULK_GET_MAX)),
 });
 
@@ -160,4 +171,3 @@ export function parseOriginalKey(key: string): { ownerId: string; contentId: str
   if (match[1] === '.' || match[1] === '..') return undefined;
   return { ownerId: match[1]!, contentId: match[2]! };
 }
-

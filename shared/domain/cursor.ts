@@ -21,7 +21,11 @@ export function encodeCursor(scope: string, key: Record<string, unknown>): strin
  * base64url JSON, so a caller can hand-make one for their own scope, and what reaches a query must
  * be a key that query could have produced.
  */
-export function decodeCursor<K extends Record<string, unknown>>(scope: string, cursor: string | undefined, keySchema: z.ZodType<K>): K | undefined {
+export function decodeCursor<K extends Record<string, unknown>>(
+  scope: string,
+  cursor: string | undefined,
+  keySchema: z.ZodType<K>,
+): K | undefined {
   if (cursor === undefined) return undefined;
   let parsed: unknown;
   try {

@@ -43,7 +43,11 @@ export const feedQuerySchema = z.strictObject({
 export const feedCursorKeySchema = z.strictObject({
   before: z.string().refine((key) => {
     const at = key.indexOf('#');
-    return at > 0 && z.iso.datetime().safeParse(key.slice(0, at)).success && contentIdSchema.safeParse(key.slice(at + 1)).success;
+    return (
+      at > 0 &&
+      z.iso.datetime().safeParse(key.slice(0, at)).success &&
+      contentIdSchema.safeParse(key.slice(at + 1)).success
+    );
   }),
 });
 
@@ -105,7 +109,9 @@ export function reconcilePlan(
   const ref = { contentId: key.contentId, ownerId: key.ownerId, sortKey: sortKeyOf(key) };
   const wanted = new Set(entryTargets(item, friends));
   const puts = [...wanted].map((feedKey) => ({ feedKey, ...ref }));
-  const deletes = [...new Set(possibleTargets(key.ownerId, key.createdAt, friends))].filter((k) => !wanted.has(k)).map((feedKey) => ({ feedKey, ...ref }));
+  const deletes = [...new Set(possibleTargets(key.ownerId, key.createdAt, friends))]
+    .filter((k) => !wanted.has(k))
+    .map((feedKey) => ({ feedKey, ...ref }));
   return { puts, deletes };
 }
 
@@ -134,7 +140,10 @@ export function shouldTrim(feedKey: string, sortKey: string, every: number): boo
  * is the newest entry dropped. Entries newer than the floor are all in the partition; items at or
  * below it are computed on read.
  */
-export function trimPlan(sortKeysNewestFirst: readonly string[], cap: number): { floor: string; drop: string[] } | undefined {
+export function trimPlan(
+  sortKeysNewestFirst: readonly string[],
+  cap: number,
+): { floor: string; drop: string[] } | undefined {
   if (sortKeysNewestFirst.length <= cap) return undefined;
   return { floor: sortKeysNewestFirst[cap]!, drop: sortKeysNewestFirst.slice(cap) };
 }

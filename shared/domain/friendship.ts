@@ -48,7 +48,9 @@ export interface Standing {
 /** Befriending, blocking or unfriending yourself: a client error. */
 export class SelfRelationshipError extends DomainError {
   constructor() {
-    super('invalid', 'SELF_RELATIONSHIP', 'You cannot befriend, block or unfriend yourself.', [{ path: 'userId', message: 'must not be your own user id' }]);
+    super('invalid', 'SELF_RELATIONSHIP', 'You cannot befriend, block or unfriend yourself.', [
+      { path: 'userId', message: 'must not be your own user id' },
+    ]);
   }
 }
 
@@ -108,7 +110,13 @@ export function standingOf([ab, ba]: EdgePair): Standing {
  * - unblock: only a's own block goes; b's block on a, if any, stays.
  * Edges left with no state and no block are deleted, not kept. Acting on yourself is refused.
  */
-export function transition(action: FriendshipAction, actorId: string, targetId: string, pair: EdgePair, now: Date): TransitionResult {
+export function transition(
+  action: FriendshipAction,
+  actorId: string,
+  targetId: string,
+  pair: EdgePair,
+  now: Date,
+): TransitionResult {
   if (actorId === targetId) return { ok: false, error: new SelfRelationshipError() };
   const current = standingOf(pair);
   const at = now.toISOString();
@@ -117,7 +125,8 @@ export function transition(action: FriendshipAction, actorId: string, targetId: 
     case 'request':
       if (current.blocking || current.blockedBy) return { ok: false, error: new UserUnavailableError() };
       if (current.state === 'incoming') next = { state: 'accepted', blocking: false, blockedBy: false, since: at };
-      else if (current.state === 'none') next = { state: 'outgoing', blocking: false, blockedBy: false, requestedAt: at };
+      else if (current.state === 'none')
+        next = { state: 'outgoing', blocking: false, blockedBy: false, requestedAt: at };
       else next = current;
       break;
     case 'remove':
@@ -131,16 +140,32 @@ export function transition(action: FriendshipAction, actorId: string, targetId: 
       break;
   }
   const edges = edgesFor(actorId, targetId, next, pair, at);
-  return { ok: true, changed: !sameEdge(pair[0], edges[0]) || !sameEdge(pair[1], edges[1]), next: edges, standing: next };
+  return {
+    ok: true,
+    changed: !sameEdge(pair[0], edges[0]) || !sameEdge(pair[1], edges[1]),
+    next: edges,
+    standing: next,
+  };
 }
 
 /** The two edges that store `standing` (a's view), versions one above what was read. */
 function edgesFor(a: string, b: string, standing: Standing, [ab, ba]: EdgePair, updatedAt: string): EdgePair {
-  const mirrored: Standing = { ...standing, state: mirrorState(standing.state), blocking: standing.blockedBy, blockedBy: standing.blocking };
+  const mirrored: Standing = {
+    ...standing,
+    state: mirrorState(standing.state),
+    blocking: standing.blockedBy,
+    blockedBy: standing.blocking,
+  };
   return [edge(a, b, standing, ab, updatedAt), edge(b, a, mirrored, ba, updatedAt)];
 }
 
-function edge(userId: string, friendId: string, s: Standing, previous: FriendshipEdge | undefined, updatedAt: string): FriendshipEdge | undefined {
+function edge(
+  userId: string,
+  friendId: string,
+  s: Standing,
+  previous: FriendshipEdge | undefined,
+  updatedAt: string,
+): FriendshipEdge | undefined {
   if (s.state === 'none' && !s.blocking && !s.blockedBy) return undefined;
   return withDefined({
     userId,
@@ -214,7 +239,8 @@ export function friendLists(edges: readonly FriendshipEdge[], displayNames: Read
       continue;
     }
     if (e.blockedBy) continue;
-    const entry = (extra: Partial<FriendEntry>): FriendEntry => withDefined({ userId: e.friendId, ...extra, displayName: displayNames.get(e.friendId) });
+    const entry = (extra: Partial<FriendEntry>): FriendEntry =>
+      withDefined({ userId: e.friendId, ...extra, displayName: displayNames.get(e.friendId) });
     if (e.state === 'accepted') lists.friends.push(entry({ since: e.since }));
     else if (e.state === 'incoming') lists.incoming.push(entry({ requestedAt: e.requestedAt }));
     else if (e.state === 'outgoing') lists.outgoing.push(entry({ requestedAt: e.requestedAt }));

@@ -67,7 +67,13 @@ export const meViewSchema = z
 export type MeView = z.output<typeof meViewSchema>;
 
 export function meView(userId: string, profile: Profile | undefined): MeView {
-  if (!profile) return { userId, displayName: null, avatarContentId: null, notificationPreferences: { ...DEFAULT_NOTIFICATION_PREFERENCES } };
+  if (!profile)
+    return {
+      userId,
+      displayName: null,
+      avatarContentId: null,
+      notificationPreferences: { ...DEFAULT_NOTIFICATION_PREFERENCES },
+    };
   return {
     userId,
     displayName: profile.displayName,

@@ -12,7 +12,10 @@ export type Relationship = 'self' | 'friend' | 'pending' | 'blocked' | 'none';
  * READY and its visibility allows: public to everyone not blocked, friends to mutual friends,
  * private to no one.
  */
-export function canView(relationship: Relationship, item: Pick<ContentItem, 'status' | 'visibility'> & { deletedAt?: string }): boolean {
+export function canView(
+  relationship: Relationship,
+  item: Pick<ContentItem, 'status' | 'visibility'> & { deletedAt?: string },
+): boolean {
   if (item.deletedAt || item.status === 'DELETED') return false;
   if (relationship === 'self') return true;
   if (relationship === 'blocked' || item.status !== 'READY') return false;
@@ -63,7 +66,8 @@ export function galleryKeys(item: Pick<ContentItem, 'ownerId' | 'status' | 'visi
   // A DUPLICATE stays readable by its owner (to learn which item it points at) but is not listed.
   if (!item.deletedAt && item.status !== 'DELETED' && item.status !== 'DUPLICATE') {
     set.galleryOwner = item.ownerId;
-    if (item.status === 'READY' && (item.visibility === 'public' || item.visibility === 'friends')) set.galleryFriends = item.ownerId;
+    if (item.status === 'READY' && (item.visibility === 'public' || item.visibility === 'friends'))
+      set.galleryFriends = item.ownerId;
     if (item.status === 'READY' && item.visibility === 'public') set.galleryPublic = item.ownerId;
   }
   return { set, remove: GALLERY_ATTRIBUTES.filter((name) => !(name in set)) };

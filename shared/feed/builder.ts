@@ -2,14 +2,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ContentItem } from '#shared/domain/content';
-import {
-  inFeeds,
-  publicBucketOf,
-  reconcilePlan,
-  sortKeyOf,
-  userFeedKey,
-  type FeedEntry,
-} from '#shared/domain/feed';
+import { inFeeds, publicBucketOf, reconcilePlan, sortKeyOf, userFeedKey, type FeedEntry } from '#shared/domain/feed';
 import { isMutualFriend, standingOf, type FriendshipEdge } from '#shared/domain/friendship';
 import type { ContentStore, FeedStore, FriendshipStore } from '#shared/feed/ports';
 import { logger } from '#shared/logger';
@@ -52,9 +45,15 @@ export class FeedBuilder {
     const keys = image(record.dynamodb?.Keys) ?? {};
     const before = image(record.dynamodb?.OldImage);
     const after = image(record.dynamodb?.NewImage);
-    if (typeof keys.contentId === 'string') return this.onContentChange(before as ContentItem | undefined, after as ContentItem | undefined);
+    if (typeof keys.contentId === 'string')
+      return this.onContentChange(before as ContentItem | undefined, after as ContentItem | undefined);
     if (typeof keys.userId === 'string' && typeof keys.friendId === 'string') {
-      return this.onFriendshipChange(keys.userId, keys.friendId, before as FriendshipEdge | undefined, after as FriendshipEdge | undefined);
+      return this.onFriendshipChange(
+        keys.userId,
+        keys.friendId,
+        before as FriendshipEdge | undefined,
+        after as FriendshipEdge | undefined,
+      );
     }
     logger.warn('Stream record of an unknown table skipped', { eventSourceARN: record.eventSourceARN });
   }
@@ -73,7 +72,12 @@ export class FeedBuilder {
   }
 
   /** A write matters when the pair was or is mutual friends and that changed. */
-  async onFriendshipChange(userId: string, friendId: string, before: FriendshipEdge | undefined, after: FriendshipEdge | undefined): Promise<void> {
+  async onFriendshipChange(
+    userId: string,
+    friendId: string,
+    before: FriendshipEdge | undefined,
+    after: FriendshipEdge | undefined,
+  ): Promise<void> {
     if (isMutualFriend(before) === isMutualFriend(after)) return;
     await this.reconcilePair(userId, friendId);
   }
@@ -83,11 +87,13 @@ export class FeedBuilder {
     let seen = await this.contentState(key);
     for (let attempt = 1; ; attempt++) {
       const { puts, deletes } = reconcilePlan(key, seen.item, seen.friends);
-      if (seen.item?.visibility === 'public' && puts.length) await this.feed.markPublicBucket(publicBucketOf(key.createdAt));
+      if (seen.item?.visibility === 'public' && puts.length)
+        await this.feed.markPublicBucket(publicBucketOf(key.createdAt));
       await this.feed.write(puts, deletes);
       const now = await this.contentState(key);
       if (now.signature === seen.signature) return;
-      if (attempt >= RECONCILE_ATTEMPTS) throw new Error(`Content ${key.contentId} kept changing while its feed entries were written`);
+      if (attempt >= RECONCILE_ATTEMPTS)
+        throw new Error(`Content ${key.contentId} kept changing while its feed entries were written`);
       seen = now;
     }
   }
@@ -132,7 +138,12 @@ export class FeedBuilder {
       startKey = page.lastKey;
     } while (startKey);
     if (cut) await this.feed.raiseFloor(viewerId, cut);
-    const entry = (item: ContentItem): FeedEntry => ({ feedKey: userFeedKey(viewerId), contentId: item.contentId, ownerId: item.ownerId, sortKey: sortKeyOf(item) });
+    const entry = (item: ContentItem): FeedEntry => ({
+      feedKey: userFeedKey(viewerId),
+      contentId: item.contentId,
+      ownerId: item.ownerId,
+      sortKey: sortKeyOf(item),
+    });
     await this.feed.write(picked.map(entry));
     // The gallery index is eventually consistent: an item made private or deleted just before it
     // was read may have been written; the items themselves decide.
@@ -151,7 +162,10 @@ export class FeedBuilder {
   }
 
   private async contentState(key: { contentId: string; ownerId: string }) {
-    const [item, friends] = await Promise.all([this.content.get(key.contentId), this.friendships.mutualFriends(key.ownerId)]);
+    const [item, friends] = await Promise.all([
+      this.content.get(key.contentId),
+      this.friendships.mutualFriends(key.ownerId),
+    ]);
     const state = item && inFeeds(item) ? item.visibility : 'none';
     return { item, friends, signature: `${state}|${friends.join(',')}` };
   }

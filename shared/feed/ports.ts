@@ -41,7 +41,13 @@ export interface ContentStore {
   get(contentId: string): Promise<ContentItem | undefined>;
   getMany(contentIds: string[]): Promise<Map<string, ContentItem>>;
   /** One page of a gallery, newest first, of items created at or before `createdAtMost`. */
-  galleryPage(index: GalleryIndex, ownerId: string, limit: number, startKey?: Record<string, unknown>, createdAtMost?: string): Promise<GalleryPage>;
+  galleryPage(
+    index: GalleryIndex,
+    ownerId: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+    createdAtMost?: string,
+  ): Promise<GalleryPage>;
 }
 
 /** The Friendships table, as the feed and content access read it. */

@@ -44,7 +44,14 @@ export class FeedReader {
       const batch = await this.candidates(viewerId, before, want);
       more = batch.more;
       if (!batch.refs.length) break;
-      const visible = new Map((await this.access.many(viewerId, batch.refs.map((r) => r.contentId))).map((v) => [v.item.contentId, v]));
+      const visible = new Map(
+        (
+          await this.access.many(
+            viewerId,
+            batch.refs.map((r) => r.contentId),
+          )
+        ).map((v) => [v.item.contentId, v]),
+      );
       for (const ref of batch.refs) {
         const v = visible.get(ref.contentId);
         // The owner may see their own PENDING or REJECTED items, but a feed shows what is READY.
@@ -77,7 +84,10 @@ export class FeedReader {
    * plus the public partitions. What GET /feed would cost without the index; used by the benchmark.
    */
   async computedCandidates(viewerId: string, before: string | undefined, n: number): Promise<RefPage> {
-    const [mine, pub] = await Promise.all([this.computed(viewerId, n, undefined, before), this.feed.publicPage(before, n)]);
+    const [mine, pub] = await Promise.all([
+      this.computed(viewerId, n, undefined, before),
+      this.feed.publicPage(before, n),
+    ]);
     const merged = mergeNewestFirst([mine.refs, pub.refs]);
     return { refs: merged.slice(0, n), more: merged.length > n || mine.more || pub.more };
   }
@@ -87,17 +97,29 @@ export class FeedReader {
    * absent), newest `n`, read from the galleries: the viewer's own READY friends-only and private
    * items, and each mutual friend's friends-only items.
    */
-  private async computed(viewerId: string, n: number, floor: string | undefined, before: string | undefined): Promise<RefPage> {
+  private async computed(
+    viewerId: string,
+    n: number,
+    floor: string | undefined,
+    before: string | undefined,
+  ): Promise<RefPage> {
     const inRange = (key: string) => (floor === undefined || key <= floor) && (before === undefined || key < before);
     const bound = [floor, before].filter((k): k is string => k !== undefined).sort()[0];
     const friends = await this.friendships.mutualFriends(viewerId);
-    const sources: { ownerId: string; index: 'ownerGallery' | 'friendsGallery'; keep: (i: ContentItem) => boolean }[] = [
-      { ownerId: viewerId, index: 'ownerGallery', keep: (i) => inFeeds(i) && i.visibility !== 'public' },
-      ...friends.map((f) => ({ ownerId: f, index: 'friendsGallery' as const, keep: (i: ContentItem) => i.visibility === 'friends' })),
-    ];
+    const sources: { ownerId: string; index: 'ownerGallery' | 'friendsGallery'; keep: (i: ContentItem) => boolean }[] =
+      [
+        { ownerId: viewerId, index: 'ownerGallery', keep: (i) => inFeeds(i) && i.visibility !== 'public' },
+        ...friends.map((f) => ({
+          ownerId: f,
+          index: 'friendsGallery' as const,
+          keep: (i: ContentItem) => i.visibility === 'friends',
+        })),
+      ];
     const results: RefPage[] = [];
     await inParallel(sources, COMPUTE_CONCURRENCY, async (s) => {
-      results.push(await this.newestOf(s.ownerId, s.index, n, bound && timeOf(bound), (i) => s.keep(i) && inRange(sortKeyOf(i))));
+      results.push(
+        await this.newestOf(s.ownerId, s.index, n, bound && timeOf(bound), (i) => s.keep(i) && inRange(sortKeyOf(i))),
+      );
     });
     const merged = mergeNewestFirst(results.map((r) => r.refs));
     return { refs: merged.slice(0, n), more: merged.length > n || results.some((r) => r.more) };

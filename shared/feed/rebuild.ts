@@ -33,7 +33,11 @@ export interface RebuildOptions {
  * Not done: finding entries that point to ex-friends' items in a damaged table (only a removed
  * friendship knows them); readers skip those, every page being checked against the friendship.
  */
-export async function rebuildFeeds(builder: FeedBuilder, contentKeys: AsyncIterable<ContentKey[]>, options: RebuildOptions = {}): Promise<RebuildProgress> {
+export async function rebuildFeeds(
+  builder: FeedBuilder,
+  contentKeys: AsyncIterable<ContentKey[]>,
+  options: RebuildOptions = {},
+): Promise<RebuildProgress> {
   const { parallel = 8, onProgress, progressEveryMs = 5_000 } = options;
   const started = Date.now();
   let items = 0;

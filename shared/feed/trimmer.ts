@@ -27,7 +27,10 @@ export class FeedTrimmer {
     const plan = trimPlan(keys, this.cap);
     if (plan) await this.feed.raiseFloor(userId, plan.floor);
     const newFloor = plan?.floor ?? floor;
-    const stragglers = newFloor === undefined ? [] : await this.feed.sortKeys(userId, { atOrBelow: newFloor, limit: STRAGGLERS_PER_TRIM });
+    const stragglers =
+      newFloor === undefined
+        ? []
+        : await this.feed.sortKeys(userId, { atOrBelow: newFloor, limit: STRAGGLERS_PER_TRIM });
     const drop = [...new Set([...(plan?.drop ?? []), ...stragglers])];
     if (drop.length) await this.feed.deleteKeys(userId, drop);
     return { dropped: drop.length, ...(newFloor !== undefined ? { floor: newFloor } : {}) };

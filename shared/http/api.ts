@@ -20,7 +20,9 @@ export type ApiResult = APIGatewayProxyStructuredResultV2;
 
 type Part = 'params' | 'query' | 'headers' | 'body';
 /** The parsed form of one part of a route's request; `undefined` where the route declares none. */
-type Parsed<R extends RouteDefinition, P extends Part> = R extends { request: { [K in P]: infer S extends z.ZodType } } ? z.output<S> : undefined;
+type Parsed<R extends RouteDefinition, P extends Part> = R extends { request: { [K in P]: infer S extends z.ZodType } }
+  ? z.output<S>
+  : undefined;
 
 /** What a handler receives: the caller and the request, validated against its route. */
 export interface RouteInput<R extends RouteDefinition> {
@@ -67,14 +69,20 @@ export function apiRoute<R extends RouteDefinition>(route: R, fn: (input: RouteI
         throw new Error(`Route ${event.routeKey} reached without an authorized user`);
       }
       const reply = await fn({ ...parseRequest(route, event), userId, context } as RouteInput<R>);
-      return 'body' in reply ? json(reply.status, reply.body, reply.headers) : { statusCode: reply.status, headers: reply.headers ?? {} };
+      return 'body' in reply
+        ? json(reply.status, reply.body, reply.headers)
+        : { statusCode: reply.status, headers: reply.headers ?? {} };
     } catch (thrown) {
       const error = thrown instanceof DomainError ? fromDomain(thrown) : thrown;
       if (error instanceof HttpError && error.statusCode < 500) {
         logger.info('Request refused', { statusCode: error.statusCode, code: error.code, reason: error.message });
         return json(
           error.statusCode,
-          { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) },
+          {
+            code: error.code,
+            message: error.message,
+            ...(error.details === undefined ? {} : { details: error.details }),
+          },
           error.headers,
         );
       }
@@ -117,7 +125,9 @@ function jsonBody(event: ApiEvent): unknown {
 function validate<T extends z.ZodType>(schema: T, raw: unknown): z.output<T> {
   const result = schema.safeParse(raw);
   if (!result.success) {
-    throw new ValidationError(result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
+    throw new ValidationError(
+      result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    );
   }
   return result.data;
 }

@@ -99,13 +99,29 @@ const jsonContent = (schema: unknown) => ({ 'application/json': { schema } });
 // Answers that several routes share, added by the rules in `standardResponses`. A function, so
 // that every document gets its own objects.
 const standardResponseComponents = () => ({
-  BadRequest: { description: 'The request failed validation: `details` names each failing field.', content: jsonContent({ $ref: ERROR_REF }) },
-  Unauthorized: { description: 'No valid Cognito access token in `Authorization: Bearer <token>`.', content: jsonContent({ $ref: ERROR_REF }) },
-  NotFound: { description: 'No such resource, or one the caller may not see (the two are not told apart).', content: jsonContent({ $ref: ERROR_REF }) },
-  PayloadTooLarge: { description: "The body is over API Gateway's 10 MB payload limit (API Gateway's own answer).", content: jsonContent({ $ref: ERROR_REF }) },
-  TooManyRequests: { description: 'Throttled by API Gateway: retry later, with backoff.', content: jsonContent({ $ref: ERROR_REF }) },
+  BadRequest: {
+    description: 'The request failed validation: `details` names each failing field.',
+    content: jsonContent({ $ref: ERROR_REF }),
+  },
+  Unauthorized: {
+    description: 'No valid Cognito access token in `Authorization: Bearer <token>`.',
+    content: jsonContent({ $ref: ERROR_REF }),
+  },
+  NotFound: {
+    description: 'No such resource, or one the caller may not see (the two are not told apart).',
+    content: jsonContent({ $ref: ERROR_REF }),
+  },
+  PayloadTooLarge: {
+    description: "The body is over API Gateway's 10 MB payload limit (API Gateway's own answer).",
+    content: jsonContent({ $ref: ERROR_REF }),
+  },
+  TooManyRequests: {
+    description: 'Throttled by API Gateway: retry later, with backoff.',
+    content: jsonContent({ $ref: ERROR_REF }),
+  },
   ServerError: {
-    description: 'Something failed on our side (500), or the function did not answer in time (503, 504): safe to retry a read; check before retrying a write.',
+    description:
+      'Something failed on our side (500), or the function did not answer in time (503, 504): safe to retry a read; check before retrying a write.',
     content: jsonContent({ $ref: ERROR_REF }),
   },
 });
@@ -125,7 +141,9 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: ApiInfo
   schemas.nameComponents();
 
   const paths: Record<string, Record<string, unknown>> = {};
-  const sorted = [...routes].sort((a, b) => compare(a.path, b.path) || METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method));
+  const sorted = [...routes].sort(
+    (a, b) => compare(a.path, b.path) || METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method),
+  );
   for (const route of sorted) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, schemas);
 
   return {
@@ -142,7 +160,8 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: ApiInfo
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: 'An access token of the Cognito user pool (not the id token), sent as `Authorization: Bearer <token>`.',
+          description:
+            'An access token of the Cognito user pool (not the id token), sent as `Authorization: Bearer <token>`.',
         },
       },
     },
@@ -166,7 +185,12 @@ function operation(route: RouteSpec, schemas: SchemaSet): Record<string, unknown
         : {
             description: response.description,
             ...(response.headers && {
-              headers: Object.fromEntries(Object.entries(response.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])),
+              headers: Object.fromEntries(
+                Object.entries(response.headers).map(([name, description]) => [
+                  name,
+                  { description, schema: { type: 'string' } },
+                ]),
+              ),
             }),
             ...(response.body && { content: jsonContent(schemas.get(response.body, 'output', `${where} ${status}`)) }),
           };
@@ -179,7 +203,9 @@ function operation(route: RouteSpec, schemas: SchemaSet): Record<string, unknown
     security: route.auth ? [{ [SECURITY_SCHEME]: [] }] : [],
     ...(parameters.length > 0 && { parameters }),
     // apiRoute answers 400 to a missing body: a declared body is always required.
-    ...(request.body && { requestBody: { required: true, content: jsonContent(schemas.get(request.body, 'input', `${where} body`)) } }),
+    ...(request.body && {
+      requestBody: { required: true, content: jsonContent(schemas.get(request.body, 'input', `${where} body`)) },
+    }),
     responses,
   };
 }
@@ -201,7 +227,11 @@ function standardResponses(route: RouteSpec): Record<string, ResponseSpec | { $r
   };
 }
 
-function parametersOf(object: z.ZodObject | undefined, location: 'path' | 'query' | 'header', schemas: SchemaSet): unknown[] {
+function parametersOf(
+  object: z.ZodObject | undefined,
+  location: 'path' | 'query' | 'header',
+  schemas: SchemaSet,
+): unknown[] {
   if (!object) return [];
   // Converted as a whole so that `required` is zod's own view (optional, default, ...).
   const json = schemas.get(object, 'input', location);
@@ -227,7 +257,8 @@ function* schemasOf(route: RouteSpec): Generator<[z.ZodType, Io, string]> {
   if (query) yield [query, 'input', `${where} query`];
   if (headers) yield [headers, 'input', `${where} headers`];
   if (body) yield [body, 'input', `${where} body`];
-  for (const [status, response] of Object.entries(route.responses)) if (response.body) yield [response.body, 'output', `${where} ${status}`];
+  for (const [status, response] of Object.entries(route.responses))
+    if (response.body) yield [response.body, 'output', `${where} ${status}`];
 }
 
 /**
@@ -239,21 +270,32 @@ function* schemasOf(route: RouteSpec): Generator<[z.ZodType, Io, string]> {
  */
 class SchemaSet {
   private readonly converted: Record<Io, Map<z.ZodType, JsonSchema>> = { input: new Map(), output: new Map() };
-  private readonly defs: Record<Io, Map<string, { schema: JsonSchema; where: string }>> = { input: new Map(), output: new Map() };
+  private readonly defs: Record<Io, Map<string, { schema: JsonSchema; where: string }>> = {
+    input: new Map(),
+    output: new Map(),
+  };
   private readonly names: Record<Io, Map<string, string>> = { input: new Map(), output: new Map() };
 
   add(schema: z.ZodType, io: Io, where: string): void {
     if (this.converted[io].has(schema)) return;
     let json: JsonSchema;
     try {
-      json = z.toJSONSchema(schema, { io, target: 'draft-2020-12', unrepresentable: 'throw', cycles: 'ref', reused: 'inline' }) as JsonSchema;
+      json = z.toJSONSchema(schema, {
+        io,
+        target: 'draft-2020-12',
+        unrepresentable: 'throw',
+        cycles: 'ref',
+        reused: 'inline',
+      }) as JsonSchema;
     } catch (error) {
       throw new Error(`${where}: cannot be described in JSON Schema: ${(error as Error).message}`);
     }
     const { $schema: _dialect, $defs, ...root } = json;
     for (const [name, def] of Object.entries(($defs ?? {}) as Record<string, JsonSchema>)) {
       if (!COMPONENT_NAME.test(name)) {
-        throw new Error(`${where}: schema name "${name}" is not a valid component name (a recursive schema needs .meta({ id: 'Name' }))`);
+        throw new Error(
+          `${where}: schema name "${name}" is not a valid component name (a recursive schema needs .meta({ id: 'Name' }))`,
+        );
       }
       const known = this.defs[io].get(name);
       if (known && !isDeepStrictEqual(known.schema, def)) {
@@ -346,13 +388,17 @@ function checkRegistry(routes: readonly RouteSpec[]): void {
     if (!route.path.startsWith('/')) throw new Error(`${where}: the path must start with /`);
     if (routeKeys.has(where)) throw new Error(`${where}: listed twice`);
     routeKeys.add(where);
-    if (operationIds.has(route.operationId)) throw new Error(`${where}: operationId ${route.operationId} is already used`);
+    if (operationIds.has(route.operationId))
+      throw new Error(`${where}: operationId ${route.operationId} is already used`);
     operationIds.add(route.operationId);
     const inPath = pathParams(route.path).sort();
     const declared = Object.keys(route.request?.params?.shape ?? {}).sort();
     if (!isDeepStrictEqual(inPath, declared)) {
-      throw new Error(`${where}: request.params must have exactly the path's parameters [${inPath.join(', ')}], has [${declared.join(', ')}]`);
+      throw new Error(
+        `${where}: request.params must have exactly the path's parameters [${inPath.join(', ')}], has [${declared.join(', ')}]`,
+      );
     }
-    if (!Object.keys(route.responses).some((status) => /^2\d\d$/.test(status))) throw new Error(`${where}: no 2xx response`);
+    if (!Object.keys(route.responses).some((status) => /^2\d\d$/.test(status)))
+      throw new Error(`${where}: no 2xx response`);
   }
 }

@@ -30,15 +30,21 @@ import { patchContentSchema } from '#shared/domain/content-edit';
 import { feedQuerySchema } from '#shared/domain/feed';
 import { contentViewSchema, uploadTicketSchema } from '#shared/domain/content-view';
 import { friendListsSchema, friendRequestViewSchema } from '#shared/domain/friendship';
-import { meViewSchema, otherUserParamsSchema, publicProfileSchema, putProfileSchema, userParamsSchema } from '#shared/domain/profile';
+import {
+  meViewSchema,
+  otherUserParamsSchema,
+  publicProfileSchema,
+  putProfileSchema,
+  userParamsSchema,
+} from '#shared/domain/profile';
 import { errorBodySchema, type ApiInfo, type RouteDefinition } from '#shared/http/openapi';
-
 
 export const apiInfo: ApiInfo = {
   title: 'media-share API',
   // The contract's version, not the package's: raise it when a change breaks clients.
   version: '0.1.0',
-  description: 'Upload photos with a presigned POST straight to S3, then read them back with their metadata and derivatives.',
+  description:
+    'Upload photos with a presigned POST straight to S3, then read them back with their metadata and derivatives.',
   license: { name: 'MIT', identifier: 'MIT' },
 };
 
@@ -60,7 +66,11 @@ const contentParams = contentParamsSchema;
 
 /** PATCH /content/{id}: without If-Match the handler answers 428 (not 400), so it is optional here. */
 const ifMatchHeaders = z.object({
-  'if-match': z.string().max(64).optional().describe('Required: the ETag from GET /content/{id}, e.g. "v3". Without it: 428.'),
+  'if-match': z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Required: the ETag from GET /content/{id}, e.g. "v3". Without it: 428.'),
 });
 
 // --- Response bodies that only the HTTP API has (the items in them are the domain's views) ---
@@ -95,7 +105,11 @@ export function apiRoutes(config: ApiSpecConfig = { uploadMaxBytes: DEFAULT_UPLO
       auth: true,
       request: { body: createContentSchema(config.uploadMaxBytes) },
       responses: {
-        201: { description: 'Created: upload the file with `upload`.', body: uploadTicketSchema, headers: { location: 'The new item: /content/{contentId}.' } },
+        201: {
+          description: 'Created: upload the file with `upload`.',
+          body: uploadTicketSchema,
+          headers: { location: 'The new item: /content/{contentId}.' },
+        },
       },
     },
     getContent: {
@@ -119,7 +133,8 @@ export function apiRoutes(config: ApiSpecConfig = { uploadMaxBytes: DEFAULT_UPLO
       method: 'GET',
       path: '/content',
       summary: 'Several items at once',
-      description: 'Up to 100 ids, comma-separated. Ids the caller may not see, or that do not exist, are simply absent; the rest come in the order asked.',
+      description:
+        'Up to 100 ids, comma-separated. Ids the caller may not see, or that do not exist, are simply absent; the rest come in the order asked.',
       auth: true,
       request: { query: bulkGetQuerySchema },
       responses: { 200: { description: 'The visible items.', body: contentListSchema } },
@@ -131,7 +146,12 @@ export function apiRoutes(config: ApiSpecConfig = { uploadMaxBytes: DEFAULT_UPLO
       description: 'Like POST /content for each item; all are created, or none.',
       auth: true,
       request: { body: createContentBatchSchema(config.uploadMaxBytes) },
-      responses: { 201: { description: 'One upload ticket per item, in the order asked.', body: z.object({ items: z.array(uploadTicketSchema) }) } },
+      responses: {
+        201: {
+          description: 'One upload ticket per item, in the order asked.',
+          body: z.object({ items: z.array(uploadTicketSchema) }),
+        },
+      },
     },
     patchContent: {
       method: 'PATCH',
@@ -143,7 +163,11 @@ export function apiRoutes(config: ApiSpecConfig = { uploadMaxBytes: DEFAULT_UPLO
       auth: true,
       request: { params: contentParams, headers: ifMatchHeaders, body: patchContentSchema },
       responses: {
-        200: { description: 'The item after the change.', body: contentViewSchema, headers: { etag: 'The new version.' } },
+        200: {
+          description: 'The item after the change.',
+          body: contentViewSchema,
+          headers: { etag: 'The new version.' },
+        },
         403: { description: 'The caller may see the item but is not its owner.', body: errorBodySchema },
         412: { description: 'The item changed since that version: read it again.', body: errorBodySchema },
         428: { description: 'If-Match is missing or not an ETag of this API.', body: errorBodySchema },
@@ -216,7 +240,7 @@ export function apiRoutes(config: ApiSpecConfig = { uploadMaxBytes: DEFAULT_UPLO
       method: 'POST',
       path: '/friends/{userId}',
       summary: 'Ask someone to be friends, or accept their request',
-      description: 'Idempotent. Mutual friends see each other\'s `friends` pictures.',
+      description: "Idempotent. Mutual friends see each other's `friends` pictures.",
       auth: true,
       request: { params: otherUserParamsSchema },
       responses: { 200: { description: 'How you now stand to that user.', body: friendRequestViewSchema } },

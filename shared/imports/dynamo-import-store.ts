@@ -4,7 +4,6 @@ import type { FriendshipEdge } from '#shared/domain/friendship';
 import type { ImportStore } from './importer';
 import { edgeKey } from './plan';
 
-
 export interface BatchOptions {
   /** Batch requests in flight at once, per table. */
   concurrency?: number;
@@ -31,18 +30,27 @@ export class DynamoImportStore implements ImportStore {
     options: BatchOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 4;
-    this.retry = { maxRetries: options.maxRetries ?? DEFAULT_RETRY.maxRetries, sleep: options.sleep ?? DEFAULT_RETRY.sleep };
+    this.retry = {
+      maxRetries: options.maxRetries ?? DEFAULT_RETRY.maxRetries,
+      sleep: options.sleep ?? DEFAULT_RETRY.sleep,
+    };
   }
 
   async getUsers(userIds: string[]): Promise<Map<string, Record<string, unknown>>> {
     const found = new Map<string, Record<string, unknown>>();
-    await this.batchGet(this.tables.users, userIds.map((userId) => ({ userId })), (item) => found.set(item.userId as string, item));
+    await this.batchGet(
+      this.tables.users,
+      userIds.map((userId) => ({ userId })),
+      (item) => found.set(item.userId as string, item),
+    );
     return found;
   }
 
   async getEdges(keys: Array<{ userId: string; friendId: string }>): Promise<Map<string, FriendshipEdge>> {
     const found = new Map<string, FriendshipEdge>();
-    await this.batchGet(this.tables.friendships, keys, (item) => found.set(edgeKey(item.userId as string, item.friendId as string), item as unknown as FriendshipEdge));
+    await this.batchGet(this.tables.friendships, keys, (item) =>
+      found.set(edgeKey(item.userId as string, item.friendId as string), item as unknown as FriendshipEdge),
+    );
     return found;
   }
 
@@ -54,11 +62,25 @@ export class DynamoImportStore implements ImportStore {
     return this.batchWrite(this.tables.friendships, items as unknown as Array<Record<string, unknown>>);
   }
 
-  private async batchGet(table: string, keys: Array<Record<string, unknown>>, onItem: (item: Record<string, unknown>) => void): Promise<void> {
-    for (const item of await batchGetAll(this.db, table, keys, { consistent: true, retry: this.retry, concurrency: this.concurrency })) onItem(item);
+  private async batchGet(
+    table: string,
+    keys: Array<Record<string, unknown>>,
+    onItem: (item: Record<string, unknown>) => void,
+  ): Promise<void> {
+    for (const item of await batchGetAll(this.db, table, keys, {
+      consistent: true,
+      retry: this.retry,
+      concurrency: this.concurrency,
+    }))
+      onItem(item);
   }
 
   private batchWrite(table: string, items: Array<Record<string, unknown>>): Promise<void> {
-    return batchWriteAll(this.db, table, items.map((Item) => ({ PutRequest: { Item } })), { retry: this.retry, concurrency: this.concurrency });
+    return batchWriteAll(
+      this.db,
+      table,
+      items.map((Item) => ({ PutRequest: { Item } })),
+      { retry: this.retry, concurrency: this.concurrency },
+    );
   }
 }

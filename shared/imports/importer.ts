@@ -86,7 +86,11 @@ export function isImportKey(key: string): boolean {
 const silent: ImportLog = { info() {}, warn() {} };
 
 /** Imports one file and returns its final report (also written next to the file). */
-export async function importFile(source: ImportSource, deps: { files: ImportFiles; store: ImportStore }, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importFile(
+  source: ImportSource,
+  deps: { files: ImportFiles; store: ImportStore },
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const chunkSize = options.chunkSize ?? 5_000;
   const progressEvery = options.progressEveryLines ?? 20_000;
   const now = options.now ?? (() => new Date());
@@ -103,7 +107,10 @@ export async function importFile(source: ImportSource, deps: { files: ImportFile
   const flush = async (chunk: Chunk) => {
     memory.sample();
     const at = now().toISOString();
-    const settled = await Promise.allSettled([flushUsers(chunk, deps.store, at, counts), flushPairs(chunk, deps.store, at, counts, report)]);
+    const settled = await Promise.allSettled([
+      flushUsers(chunk, deps.store, at, counts),
+      flushPairs(chunk, deps.store, at, counts, report),
+    ]);
     const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
   };
@@ -161,7 +168,9 @@ export async function importFile(source: ImportSource, deps: { files: ImportFile
   } catch (error) {
     const failed = snapshot('FAILED', error instanceof Error ? error.message : String(error));
     log.warn('Import failed', { ...summary(failed), error: failed.error });
-    await deps.files.writeReport(source, failed).catch((e: unknown) => log.warn('Could not write the FAILED report', { error: (e as Error).message }));
+    await deps.files
+      .writeReport(source, failed)
+      .catch((e: unknown) => log.warn('Could not write the FAILED report', { error: (e as Error).message }));
     throw error;
   } finally {
     memory.stop();
@@ -188,7 +197,12 @@ class Chunk {
   }
 }
 
-async function flushUsers(chunk: Chunk, store: ImportStore, now: string, counts: ReportBuilder['counts']): Promise<void> {
+async function flushUsers(
+  chunk: Chunk,
+  store: ImportStore,
+  now: string,
+  counts: ReportBuilder['counts'],
+): Promise<void> {
   if (!chunk.users.size) return;
   const stored = await store.getUsers([...chunk.users.keys()]);
   const writes: Array<Record<string, unknown>> = [];
@@ -201,7 +215,13 @@ async function flushUsers(chunk: Chunk, store: ImportStore, now: string, counts:
   counts.users.unchanged += chunk.users.size - writes.length;
 }
 
-async function flushPairs(chunk: Chunk, store: ImportStore, now: string, counts: ReportBuilder['counts'], report: ReportBuilder): Promise<void> {
+async function flushPairs(
+  chunk: Chunk,
+  store: ImportStore,
+  now: string,
+  counts: ReportBuilder['counts'],
+  report: ReportBuilder,
+): Promise<void> {
   if (!chunk.pairs.size) return;
   const keys = [...chunk.pairs.values()].flatMap(({ record: { userId, friendId } }) => [
     { userId, friendId },
@@ -212,7 +232,12 @@ async function flushPairs(chunk: Chunk, store: ImportStore, now: string, counts:
   let written = 0;
   let unchanged = 0;
   for (const { line, record } of chunk.pairs.values()) {
-    const plan = planFriendship(record, stored.get(edgeKey(record.userId, record.friendId)), stored.get(edgeKey(record.friendId, record.userId)), now);
+    const plan = planFriendship(
+      record,
+      stored.get(edgeKey(record.userId, record.friendId)),
+      stored.get(edgeKey(record.friendId, record.userId)),
+      now,
+    );
     if (plan.outcome === 'blocked') report.blocked(line);
     else if (plan.outcome === 'unchanged') unchanged++;
     else {
@@ -227,9 +252,32 @@ async function flushPairs(chunk: Chunk, store: ImportStore, now: string, counts:
 }
 
 function summary(report: ImportReport) {
-  const { source, status, lines, users, friendships, malformedCount, durationMs, peakHeapBytes, peakExternalBytes, peakRssBytes } = report;
+  const {
+    source,
+    status,
+    lines,
+    users,
+    friendships,
+    malformedCount,
+    durationMs,
+    peakHeapBytes,
+    peakExternalBytes,
+    peakRssBytes,
+  } = report;
   const linesPerSecond = durationMs > 0 ? Math.round((lines / durationMs) * 1000) : undefined;
-  return { source, status, lines, users, friendships, malformedCount, durationMs, linesPerSecond, peakHeapBytes, peakExternalBytes, peakRssBytes };
+  return {
+    source,
+    status,
+    lines,
+    users,
+    friendships,
+    malformedCount,
+    durationMs,
+    linesPerSecond,
+    peakHeapBytes,
+    peakExternalBytes,
+    peakRssBytes,
+  };
 }
 
 /**
@@ -249,7 +297,11 @@ class PeakMemory {
 
   sample(): { rss: number; heapUsed: number; external: number } {
     const { rss, heapUsed, external } = process.memoryUsage();
-    this.peak = { rss: Math.max(this.peak.rss, rss), heapUsed: Math.max(this.peak.heapUsed, heapUsed), external: Math.max(this.peak.external, external) };
+    this.peak = {
+      rss: Math.max(this.peak.rss, rss),
+      heapUsed: Math.max(this.peak.heapUsed, heapUsed),
+      external: Math.max(this.peak.external, external),
+    };
     return this.peak;
   }
 

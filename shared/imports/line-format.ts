@@ -16,7 +16,9 @@ const userLineSchema = z.strictObject({
   displayName: displayNameSchema,
   avatarContentId: z.uuid().optional(),
   // Either preference may be given alone; what a line leaves out keeps its stored value.
-  notificationPreferences: z.strictObject({ newContent: z.boolean().optional(), friendRequests: z.boolean().optional() }).optional(),
+  notificationPreferences: z
+    .strictObject({ newContent: z.boolean().optional(), friendRequests: z.boolean().optional() })
+    .optional(),
 });
 
 const friendshipLineSchema = z
@@ -35,7 +37,10 @@ export type UserLine = z.infer<typeof userLineSchema>;
 export type FriendshipLine = z.infer<typeof friendshipLineSchema>;
 export type ImportLine = z.infer<typeof importLineSchema>;
 
-export type ParsedLine = { kind: 'empty' } | { kind: 'record'; record: ImportLine } | { kind: 'malformed'; reason: string };
+export type ParsedLine =
+  | { kind: 'empty' }
+  | { kind: 'record'; record: ImportLine }
+  | { kind: 'malformed'; reason: string };
 
 /**
  * One line of the file (without its line break and BOM). Blank lines are skipped silently;
@@ -53,7 +58,12 @@ export function parseLine(text: string, tooLong = false): ParsedLine {
   }
   const parsed = importLineSchema.safeParse(value);
   if (parsed.success) return { kind: 'record', record: parsed.data };
-  return { kind: 'malformed', reason: clip(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')) };
+  return {
+    kind: 'malformed',
+    reason: clip(
+      parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '),
+    ),
+  };
 }
 
 function clip(reason: string): string {

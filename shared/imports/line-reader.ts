@@ -64,7 +64,10 @@ export class LineLengthLimiter extends Transform {
  * line break and a UTF-8 BOM. A failing source (a dropped connection) throws: a partial file is
  * never taken for a complete one.
  */
-export async function* readLines(body: Readable | AsyncIterable<Uint8Array>, maxLineBytes = MAX_LINE_BYTES): AsyncGenerator<SourceLine> {
+export async function* readLines(
+  body: Readable | AsyncIterable<Uint8Array>,
+  maxLineBytes = MAX_LINE_BYTES,
+): AsyncGenerator<SourceLine> {
   const source = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
   // pipeline() destroys every stream when one fails, and readline rethrows the error.
   const limited = pipeline(source, new LineLengthLimiter(maxLineBytes + 1), () => {});

@@ -31,11 +31,26 @@ export type StoredUser = Profile & Record<string, unknown>;
  * importer does not manage are kept (a Put replaces the whole item). createdAt is kept,
  * updatedAt bumped only when something changed.
  */
-export function planUser(userId: string, patch: UserPatch, stored: Record<string, unknown> | undefined, now: string): StoredUser | undefined {
-  const storedPrefs = (stored?.notificationPreferences ?? {}) as Partial<Record<keyof NotificationPreferences, unknown>>;
+export function planUser(
+  userId: string,
+  patch: UserPatch,
+  stored: Record<string, unknown> | undefined,
+  now: string,
+): StoredUser | undefined {
+  const storedPrefs = (stored?.notificationPreferences ?? {}) as Partial<
+    Record<keyof NotificationPreferences, unknown>
+  >;
   const notificationPreferences: NotificationPreferences = {
-    newContent: pickBoolean(patch.notificationPreferences?.newContent, storedPrefs.newContent, DEFAULT_NOTIFICATION_PREFERENCES.newContent),
-    friendRequests: pickBoolean(patch.notificationPreferences?.friendRequests, storedPrefs.friendRequests, DEFAULT_NOTIFICATION_PREFERENCES.friendRequests),
+    newContent: pickBoolean(
+      patch.notificationPreferences?.newContent,
+      storedPrefs.newContent,
+      DEFAULT_NOTIFICATION_PREFERENCES.newContent,
+    ),
+    friendRequests: pickBoolean(
+      patch.notificationPreferences?.friendRequests,
+      storedPrefs.friendRequests,
+      DEFAULT_NOTIFICATION_PREFERENCES.friendRequests,
+    ),
   };
   const storedAvatar = typeof stored?.avatarContentId === 'string' ? stored.avatarContentId : undefined;
   const avatarContentId = patch.avatarContentId ?? storedAvatar;
@@ -75,7 +90,17 @@ export type PairPlan =
 
 type EdgeContent = Omit<FriendshipEdge, 'updatedAt' | 'version'>;
 
-const EDGE_ATTRIBUTES = new Set(['userId', 'friendId', 'state', 'blocking', 'blockedBy', 'since', 'requestedAt', 'updatedAt', 'version']);
+const EDGE_ATTRIBUTES = new Set([
+  'userId',
+  'friendId',
+  'state',
+  'blocking',
+  'blockedBy',
+  'since',
+  'requestedAt',
+  'updatedAt',
+  'version',
+]);
 
 /**
  * Both edges of a friendship line, compared with the stored ones (`ab`: userId -> friendId,
@@ -85,7 +110,12 @@ const EDGE_ATTRIBUTES = new Set(['userId', 'friendId', 'state', 'blocking', 'blo
  *   stored edge already pending that way round, else now.
  * A written edge has exactly the FriendshipEdge attributes and the stored version + 1.
  */
-export function planFriendship(line: FriendshipLine, ab: FriendshipEdge | undefined, ba: FriendshipEdge | undefined, now: string): PairPlan {
+export function planFriendship(
+  line: FriendshipLine,
+  ab: FriendshipEdge | undefined,
+  ba: FriendshipEdge | undefined,
+  now: string,
+): PairPlan {
   if (ab?.blocking || ab?.blockedBy || ba?.blocking || ba?.blockedBy) return { outcome: 'blocked' };
   const base = { blocking: false, blockedBy: false };
   let wanted: [EdgeContent, EdgeContent];
@@ -113,7 +143,11 @@ export function planFriendship(line: FriendshipLine, ab: FriendshipEdge | undefi
   return edges.length ? { outcome: 'write', edges } : { outcome: 'unchanged' };
 }
 
-function kept(edge: FriendshipEdge | undefined, state: FriendshipEdge['state'], field: 'since' | 'requestedAt'): string | undefined {
+function kept(
+  edge: FriendshipEdge | undefined,
+  state: FriendshipEdge['state'],
+  field: 'since' | 'requestedAt',
+): string | undefined {
   const value = edge?.state === state ? edge[field] : undefined;
   return typeof value === 'string' ? value : undefined;
 }

@@ -20,7 +20,9 @@ export class S3ImportFiles implements ImportFiles {
    * own notification, so this run can fail.
    */
   async open(source: ImportSource, etag?: string): Promise<OpenedFile> {
-    const out = await this.s3.send(new GetObjectCommand({ Bucket: source.bucket, Key: source.key, ...(etag ? { IfMatch: etag } : {}) }));
+    const out = await this.s3.send(
+      new GetObjectCommand({ Bucket: source.bucket, Key: source.key, ...(etag ? { IfMatch: etag } : {}) }),
+    );
     const body = out.Body;
     if (!(body instanceof Readable)) throw new Error(`GetObject ${source.key}: expected a Node.js stream body`);
     if (etag && out.ETag !== etag) {

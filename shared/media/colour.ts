@@ -23,18 +23,53 @@ export interface ColourConversion {
 }
 
 /** What to do with a picture's colour: convert it, nothing (already sRGB or untagged), or nothing because we cannot. */
-export type ColourPlan = { kind: 'convert'; conversion: ColourConversion } | { kind: 'srgb' } | { kind: 'unsupported'; reason: string };
+export type ColourPlan =
+  | { kind: 'convert'; conversion: ColourConversion }
+  | { kind: 'srgb' }
+  | { kind: 'unsupported'; reason: string };
 
 const D65: Xy = [0.3127, 0.329];
-const SRGB_PRIMARIES: [Xy, Xy, Xy] = [[0.64, 0.33], [0.3, 0.6], [0.15, 0.06]];
+const SRGB_PRIMARIES: [Xy, Xy, Xy] = [
+  [0.64, 0.33],
+  [0.3, 0.6],
+  [0.15, 0.06],
+];
 
 /** ITU-T H.273 colour primaries we convert from (all with a D65 white point). 1 is sRGB/BT.709. */
 const NCLX_PRIMARIES: Record<number, { name: string; xy: [Xy, Xy, Xy] }> = {
   1: { name: 'BT.709', xy: SRGB_PRIMARIES },
-  5: { name: 'BT.601 625', xy: [[0.64, 0.33], [0.29, 0.6], [0.15, 0.06]] },
-  6: { name: 'BT.601 525', xy: [[0.63, 0.34], [0.31, 0.595], [0.155, 0.07]] },
-  9: { name: 'BT.2020', xy: [[0.708, 0.292], [0.17, 0.797], [0.131, 0.046]] },
-  12: { name: 'Display P3', xy: [[0.68, 0.32], [0.265, 0.69], [0.15, 0.06]] },
+  5: {
+    name: 'BT.601 625',
+    xy: [
+      [0.64, 0.33],
+      [0.29, 0.6],
+      [0.15, 0.06],
+    ],
+  },
+  6: {
+    name: 'BT.601 525',
+    xy: [
+      [0.63, 0.34],
+      [0.31, 0.595],
+      [0.155, 0.07],
+    ],
+  },
+  9: {
+    name: 'BT.2020',
+    xy: [
+      [0.708, 0.292],
+      [0.17, 0.797],
+      [0.131, 0.046],
+    ],
+  },
+  12: {
+    name: 'Display P3',
+    xy: [
+      [0.68, 0.32],
+      [0.265, 0.69],
+      [0.15, 0.06],
+    ],
+  },
 };
 /** H.273 transfer characteristics decoded with the sRGB curve: sRGB itself and the SDR video curves. */
 const SRGB_LIKE_TRANSFER = new Set([1, 2, 6, 13, 14, 15]);
@@ -54,9 +89,16 @@ export function nclxPlan(primaries: number, transfer: number): ColourPlan {
   if (primaries === 1 || primaries === 2) return { kind: 'srgb' };
   const known = NCLX_PRIMARIES[primaries];
   if (!known) return { kind: 'unsupported', reason: `nclx colour primaries ${primaries} are not converted` };
-  if (!SRGB_LIKE_TRANSFER.has(transfer)) return { kind: 'unsupported', reason: `nclx transfer characteristics ${transfer} (HDR or unusual) are not converted` };
+  if (!SRGB_LIKE_TRANSFER.has(transfer))
+    return {
+      kind: 'unsupported',
+      reason: `nclx transfer characteristics ${transfer} (HDR or unusual) are not converted`,
+    };
   const matrix = multiply(invert(rgbToXyz(SRGB_PRIMARIES, D65)), rgbToXyz(known.xy, D65));
-  return { kind: 'convert', conversion: { source: `nclx ${known.name}`, matrix, curves: [srgbToLinear, srgbToLinear, srgbToLinear] } };
+  return {
+    kind: 'convert',
+    conversion: { source: `nclx ${known.name}`, matrix, curves: [srgbToLinear, srgbToLinear, srgbToLinear] },
+  };
 }
 
 /**
@@ -74,9 +116,18 @@ export function iccPlan(icc: Uint8Array): ColourPlan {
   }
   if (typeof profile === 'string') return { kind: 'unsupported', reason: `ICC profile not converted: ${profile}` };
   const matrix = multiply(invert(SRGB_D50), profile.colorants);
-  const srgbCurves = profile.curves.every((curve) => [0.02, 0.2, 0.5, 0.8].every((v) => Math.abs(curve(v) - srgbToLinear(v)) < 0.002));
+  const srgbCurves = profile.curves.every((curve) =>
+    [0.02, 0.2, 0.5, 0.8].every((v) => Math.abs(curve(v) - srgbToLinear(v)) < 0.002),
+  );
   if (srgbCurves && isIdentity(matrix, 0.002)) return { kind: 'srgb' };
-  return { kind: 'convert', conversion: { source: `ICC profile${profile.description ? ` "${profile.description}"` : ''}`, matrix, curves: profile.curves } };
+  return {
+    kind: 'convert',
+    conversion: {
+      source: `ICC profile${profile.description ? ` "${profile.description}"` : ''}`,
+      matrix,
+      curves: profile.curves,
+    },
+  };
 }
 
 /**
@@ -93,7 +144,11 @@ export function convertToSrgb(pixels: Uint8Array, conversion: ColourConversion, 
   const table = conversion.matrix.map((row) =>
     row.map((m, input) => Float32Array.from(linear[input]!, (l) => m * l * STEPS + (input === 0 ? 0.5 : 0))),
   ) as [Float32Array, Float32Array, Float32Array][];
-  const [[rr, rg, rb], [gr, gg, gb], [br, bg, bb]] = table as [[Float32Array, Float32Array, Float32Array], [Float32Array, Float32Array, Float32Array], [Float32Array, Float32Array, Float32Array]];
+  const [[rr, rg, rb], [gr, gg, gb], [br, bg, bb]] = table as [
+    [Float32Array, Float32Array, Float32Array],
+    [Float32Array, Float32Array, Float32Array],
+    [Float32Array, Float32Array, Float32Array],
+  ];
   const at = (v: number) => (v <= 0 ? 0 : v >= STEPS ? STEPS : v | 0);
   for (let i = 0; i + 2 < pixels.length; i += channels) {
     const r = pixels[i]!;
@@ -146,7 +201,8 @@ function readMatrixProfile(icc: Uint8Array): MatrixProfile | string {
     [red[1], green[1], blue[1]],
     [red[2], green[2], blue[2]],
   ];
-  if (!colorants.flat().every(Number.isFinite) || Math.abs(determinant(colorants)) < 1e-6) return 'its colorants do not span a colour space';
+  if (!colorants.flat().every(Number.isFinite) || Math.abs(determinant(colorants)) < 1e-6)
+    return 'its colorants do not span a colour space';
   return { description: description(tags.get('desc')), colorants, curves: curves as [ToneCurve, ToneCurve, ToneCurve] };
 }
 
@@ -172,8 +228,12 @@ function toneCurve(tag: DataView): ToneCurve | string {
   if (type === 'para' && tag.byteLength >= 16) {
     const fn = tag.getUint16(8);
     const arity = [1, 3, 4, 5, 7][fn];
-    if (arity === undefined || 12 + arity * 4 > tag.byteLength) return `para function type ${fn} is not one ICC defines`;
-    const [g, a = 1, b = 0, c = 0, d = 0, e = 0, f = 0] = Array.from({ length: arity }, (_, i) => tag.getInt32(12 + i * 4) / 65536) as number[];
+    if (arity === undefined || 12 + arity * 4 > tag.byteLength)
+      return `para function type ${fn} is not one ICC defines`;
+    const [g, a = 1, b = 0, c = 0, d = 0, e = 0, f = 0] = Array.from(
+      { length: arity },
+      (_, i) => tag.getInt32(12 + i * 4) / 65536,
+    ) as number[];
     const power = (x: number) => (x > 0 ? x ** g! : 0);
     const forms: ToneCurve[] = [
       (x) => power(x),
@@ -200,9 +260,15 @@ function description(tag: DataView | undefined): string | undefined {
     const length = tag.getUint32(20);
     const offset = tag.getUint32(24);
     const even = length & ~1;
-    if (offset + even <= tag.byteLength) name = Buffer.from(bytes.subarray(offset, offset + even)).swap16().toString('utf16le');
+    if (offset + even <= tag.byteLength)
+      name = Buffer.from(bytes.subarray(offset, offset + even))
+        .swap16()
+        .toString('utf16le');
   }
-  const clean = name?.replace(/[\u0000-\u001f]/g, '').trim().slice(0, 64);
+  const clean = name
+    ?.replace(/[\u0000-\u001f]/g, '')
+    .trim()
+    .slice(0, 64);
   return clean || undefined;
 }
 

@@ -36,9 +36,12 @@ export async function openImage(input: Buffer): Promise<OpenedImage> {
     const meta = await sharp(input, { ...SHARP_OPTIONS, limitInputPixels: false }).metadata();
     const pixels = (meta.width ?? 0) * (meta.height ?? 0);
     if (pixels > MAX_INPUT_PIXELS) {
-      throw new RejectedMediaError(`Image too large: ${meta.width}x${meta.height} pixels, the limit is ${MAX_INPUT_PIXELS / 1e6} megapixels.`);
+      throw new RejectedMediaError(
+        `Image too large: ${meta.width}x${meta.height} pixels, the limit is ${MAX_INPUT_PIXELS / 1e6} megapixels.`,
+      );
     }
-    if ((meta.pages ?? 1) > 1) throw new RejectedMediaError('Animated images are not supported: upload a still picture.');
+    if ((meta.pages ?? 1) > 1)
+      throw new RejectedMediaError('Animated images are not supported: upload a still picture.');
     const upright = meta.autoOrient ?? { width: meta.width ?? 0, height: meta.height ?? 0 };
     return {
       kind,
@@ -67,7 +70,9 @@ async function openHeif(input: Buffer): Promise<OpenedImage> {
     height,
     colour,
     pipeline: () => {
-      const pipeline = sharp(data, { raw: { width, height, channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS }).timeout({ seconds: DECODE_TIMEOUT_SECONDS });
+      const pipeline = sharp(data, { raw: { width, height, channels: 4 }, limitInputPixels: MAX_INPUT_PIXELS }).timeout(
+        { seconds: DECODE_TIMEOUT_SECONDS },
+      );
       return opaque ? pipeline.removeAlpha() : pipeline;
     },
   };

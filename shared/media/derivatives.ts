@@ -49,7 +49,9 @@ export async function makeDerivatives(input: Buffer, specs: DerivativeSpec[] = D
     const largest = ordered[0]!;
     const base = await resize(image.pipeline(), largest).raw().toBuffer({ resolveWithObject: true });
     const fromBase = () =>
-      sharp(base.data, { raw: { width: base.info.width, height: base.info.height, channels: base.info.channels } }).timeout({ seconds: DECODE_TIMEOUT_SECONDS });
+      sharp(base.data, {
+        raw: { width: base.info.width, height: base.info.height, channels: base.info.channels },
+      }).timeout({ seconds: DECODE_TIMEOUT_SECONDS });
 
     const derivatives = await Promise.all(
       ordered.map(async (spec) => {
@@ -59,7 +61,12 @@ export async function makeDerivatives(input: Buffer, specs: DerivativeSpec[] = D
       }),
     );
     const placeholder = await placeholderOf(fromBase());
-    return { source: { width: image.width, height: image.height }, derivatives, placeholder, ...(image.colour ? { colour: image.colour } : {}) };
+    return {
+      source: { width: image.width, height: image.height },
+      derivatives,
+      placeholder,
+      ...(image.colour ? { colour: image.colour } : {}),
+    };
   } catch (error) {
     throw asRejection(error);
   }
@@ -82,16 +89,26 @@ export async function makeOne(input: Buffer, spec: DerivativeSpec): Promise<Deri
  * resized: a 1x1440 strip would otherwise be scaled up 320 times before the crop.
  */
 function resize(pipeline: Sharp, spec: DerivativeSpec, known?: { width: number; height: number }): Sharp {
-  if (spec.fit === 'inside') return pipeline.resize({ width: spec.size, height: spec.size, fit: 'inside', withoutEnlargement: true });
+  if (spec.fit === 'inside')
+    return pipeline.resize({ width: spec.size, height: spec.size, fit: 'inside', withoutEnlargement: true });
   if (known) {
     const side = Math.min(known.width, known.height);
-    pipeline = pipeline.extract({ left: Math.floor((known.width - side) / 2), top: Math.floor((known.height - side) / 2), width: side, height: side });
+    pipeline = pipeline.extract({
+      left: Math.floor((known.width - side) / 2),
+      top: Math.floor((known.height - side) / 2),
+      width: side,
+      height: side,
+    });
   }
   return pipeline.resize({ width: spec.size, height: spec.size, fit: 'cover', withoutEnlargement: true });
 }
 
 /** ThumbHash wants at most 100x100 RGBA. */
 async function placeholderOf(pipeline: Sharp): Promise<string> {
-  const { data, info } = await pipeline.resize({ width: 100, height: 100, fit: 'inside' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await pipeline
+    .resize({ width: 100, height: 100, fit: 'inside' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString('base64');
 }

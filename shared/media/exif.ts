@@ -57,7 +57,17 @@ export async function readExif(head: Buffer, readRange?: ReadRange): Promise<Raw
       // Only the blocks that hold what we keep.
       tiff: true,
       ifd0: { pick: ['Make', 'Model'] } as never,
-      exif: { pick: ['DateTimeOriginal', 'CreateDate', 'OffsetTimeOriginal', 'OffsetTimeDigitized', 'OffsetTime', 'LensModel', 'LensMake'] } as never,
+      exif: {
+        pick: [
+          'DateTimeOriginal',
+          'CreateDate',
+          'OffsetTimeOriginal',
+          'OffsetTimeDigitized',
+          'OffsetTime',
+          'LensModel',
+          'LensMake',
+        ],
+      } as never,
       gps: true,
       interop: false,
       ifd1: false,

@@ -119,7 +119,12 @@ export function parseHeifMeta(file: Uint8Array): HeifMeta {
           if (index === 0) continue;
           const p = properties[index - 1];
           if (!p) throw new HeifFormatError(`ipma refers to property ${index}, ipco has ${properties.length}`);
-          item(id).properties.push({ type: p.type, essential: (raw & (wide ? 0x8000 : 0x80)) !== 0, box: file.subarray(p.offset, p.end), payload: file.subarray(p.start, p.end) });
+          item(id).properties.push({
+            type: p.type,
+            essential: (raw & (wide ? 0x8000 : 0x80)) !== 0,
+            box: file.subarray(p.offset, p.end),
+            payload: file.subarray(p.start, p.end),
+          });
         }
       }
     }
@@ -213,7 +218,9 @@ export function heifImageSize(meta: HeifMeta): { width: number; height: number }
  */
 export function heifExifExtents(meta: HeifMeta): { offset: number; length: number }[] | undefined {
   const exifItems = [...meta.items.values()].filter((i) => i.type === 'Exif' && i.extents && i.extents.length > 0);
-  const describing = exifItems.find((i) => meta.references.some((r) => r.type === 'cdsc' && r.from === i.id && r.to.includes(meta.primaryId)));
+  const describing = exifItems.find((i) =>
+    meta.references.some((r) => r.type === 'cdsc' && r.from === i.id && r.to.includes(meta.primaryId)),
+  );
   return (describing ?? (exifItems.length === 1 ? exifItems[0] : undefined))?.extents;
 }
 
@@ -243,7 +250,9 @@ export interface DecodedHeif {
  * `rICC`) is preferred to `nclx` code points when a file has both; none at all means sRGB.
  */
 export function heifColourPlan(meta: HeifMeta): ColourPlan {
-  const colr = (meta.items.get(meta.primaryId)?.properties ?? []).filter((p) => p.type === 'colr' && p.payload.length >= 4);
+  const colr = (meta.items.get(meta.primaryId)?.properties ?? []).filter(
+    (p) => p.type === 'colr' && p.payload.length >= 4,
+  );
   const kind = (p: HeifProperty) => Buffer.from(p.payload.subarray(0, 4)).toString('latin1');
   const icc = colr.find((p) => kind(p) === 'prof' || kind(p) === 'rICC');
   if (icc) return iccPlan(icc.payload.subarray(4));
@@ -261,7 +270,10 @@ export function heifColourPlan(meta: HeifMeta): ColourPlan {
  * decoder, a broken HEVC stream, an error thrown by the WebAssembly module) becomes a
  * RejectedMediaError with a reason; a decode that never answers is given up after `timeoutSeconds`.
  */
-export async function decodeHeif(input: Uint8Array, { maxPixels = MAX_HEIF_PIXELS, timeoutSeconds = 20 } = {}): Promise<DecodedHeif> {
+export async function decodeHeif(
+  input: Uint8Array,
+  { maxPixels = MAX_HEIF_PIXELS, timeoutSeconds = 20 } = {},
+): Promise<DecodedHeif> {
   // The size from our own reading of the header, checked before libheif sees the file. Where that
   // reading fails, libheif is the judge (and its image sizes are checked before decoding too).
   let meta: HeifMeta | undefined;
@@ -281,7 +293,8 @@ export async function decodeHeif(input: Uint8Array, { maxPixels = MAX_HEIF_PIXEL
         images = await heic.all({ buffer: input });
         // heic-decode lists the top-level images without saying which is primary: take the one of
         // the primary's size (phones write a single top-level image; extra ones are rare).
-        const image: TopLevelImage | undefined = images.find((i) => i.width === expected?.width && i.height === expected?.height) ?? images[0];
+        const image: TopLevelImage | undefined =
+          images.find((i) => i.width === expected?.width && i.height === expected?.height) ?? images[0];
         if (!image) throw new Error('no image in the file');
         checkPixels(image, maxPixels);
         // libheif runs synchronously (a timer cannot cut it short); this only ends a decode whose
@@ -289,11 +302,17 @@ export async function decodeHeif(input: Uint8Array, { maxPixels = MAX_HEIF_PIXEL
         // error thrown there never reaches heic-decode's promise.
         const decoded: DecodedImage = await withTimeout(image.decode(), timeoutSeconds * 1000);
         const { width, height, data } = decoded;
-        if (!(width > 0 && height > 0) || data.length !== width * height * 4) throw new Error(`decoder returned ${data.length} bytes for ${width}x${height}`);
+        if (!(width > 0 && height > 0) || data.length !== width * height * 4)
+          throw new Error(`decoder returned ${data.length} bytes for ${width}x${height}`);
         const pixels = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
         // In place: a 12 MP picture is 48 MB of RGBA already, and the conversion keeps no copy.
         if (plan.kind === 'convert') convertToSrgb(pixels, plan.conversion);
-        const colour = plan.kind === 'convert' ? `converted from ${plan.conversion.source}` : plan.kind === 'srgb' ? 'sRGB' : `left as decoded: ${plan.reason}`;
+        const colour =
+          plan.kind === 'convert'
+            ? `converted from ${plan.conversion.source}`
+            : plan.kind === 'srgb'
+              ? 'sRGB'
+              : `left as decoded: ${plan.reason}`;
         return { width, height, data: pixels, opaque: isOpaque(data), colour };
       } catch (error) {
         throw rejection(error, log);
@@ -318,7 +337,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 function checkPixels({ width, height }: { width: number; height: number }, maxPixels: number): void {
   if (width * height > maxPixels) {
-    throw new RejectedMediaError(`Image too large: ${width}x${height} pixels, the limit is ${maxPixels / 1e6} megapixels for HEIC/HEIF.`);
+    throw new RejectedMediaError(
+      `Image too large: ${width}x${height} pixels, the limit is ${maxPixels / 1e6} megapixels for HEIC/HEIF.`,
+    );
   }
 }
 
@@ -360,7 +381,8 @@ function exclusive<T>(task: () => Promise<T>): Promise<T> {
 // returns nothing; heic-decode throws a generic "HEIF image not found". While a decode runs, those
 // messages are kept as the rejection reason instead of reaching the function's log; anything else
 // logged meanwhile goes through.
-const LIBHEIF_MESSAGE = /^(Could not parse HEIF file|Could not create HEIF context|Error loading image ids|No images found|Could not get image data for id|Decoding image failed)/;
+const LIBHEIF_MESSAGE =
+  /^(Could not parse HEIF file|Could not create HEIF context|Error loading image ids|No images found|Could not get image data for id|Decoding image failed)/;
 
 async function capturingLibheifLog<T>(task: (log: string[]) => Promise<T>): Promise<T> {
   const log: string[] = [];
@@ -380,7 +402,8 @@ async function capturingLibheifLog<T>(task: (log: string[]) => Promise<T>): Prom
 function describe(args: unknown[]): string {
   const details = args.slice(1).flatMap((a) => {
     if (typeof a === 'string') return [a];
-    if (a && typeof a === 'object' && typeof (a as { message?: unknown }).message === 'string') return [(a as { message: string }).message];
+    if (a && typeof a === 'object' && typeof (a as { message?: unknown }).message === 'string')
+      return [(a as { message: string }).message];
     return [];
   });
   return `libheif: ${details.at(-1) ?? String(args[0])}`;
@@ -403,7 +426,8 @@ class Reader {
   }
 
   private check(at: number, size: number): void {
-    if (at < 0 || at + size > this.bytes.length) throw new HeifFormatError(`read past the end of the data (${size} bytes at ${at} of ${this.bytes.length})`);
+    if (at < 0 || at + size > this.bytes.length)
+      throw new HeifFormatError(`read past the end of the data (${size} bytes at ${at} of ${this.bytes.length})`);
   }
 
   u8(at: number): number {
@@ -430,7 +454,8 @@ class Reader {
 
   /** Throws unless `size` bytes from `at` lie inside the box: a count must not reach past its box. */
   within(at: number, size: number, box: RawBox): void {
-    if (at + size > box.end) throw new HeifFormatError(`${box.type} box at ${box.offset} is shorter than its counts say`);
+    if (at + size > box.end)
+      throw new HeifFormatError(`${box.type} box at ${box.offset} is shorter than its counts say`);
   }
 
   /** An unsigned integer of 0, 4 or 8 bytes, as `iloc` declares its field sizes. */

@@ -16,14 +16,23 @@ export function decideUpload(object: UploadedObject, item: ContentItem | undefin
   const parsed = parseOriginalKey(object.key);
   if (!parsed) return { action: 'skip', why: 'not an original upload key' };
   if (!item) return { action: 'skip', why: 'no content item for this key' };
-  if (item.ownerId !== parsed.ownerId || item.originalKey !== object.key) return { action: 'skip', why: 'key does not match the item' };
+  if (item.ownerId !== parsed.ownerId || item.originalKey !== object.key)
+    return { action: 'skip', why: 'key does not match the item' };
   if (item.status !== 'PENDING') return { action: 'skip', why: `item is already ${item.status}` };
   if (object.size === 0) return { action: 'reject', item, reason: 'The uploaded file is empty.' };
   if (object.size > item.declaredBytes) {
-    return { action: 'reject', item, reason: `The uploaded file (${object.size} bytes) is larger than declared (${item.declaredBytes} bytes).` };
+    return {
+      action: 'reject',
+      item,
+      reason: `The uploaded file (${object.size} bytes) is larger than declared (${item.declaredBytes} bytes).`,
+    };
   }
   if (object.size > maxBytes) {
-    return { action: 'reject', item, reason: `The uploaded file (${object.size} bytes) is larger than the limit of ${maxBytes} bytes.` };
+    return {
+      action: 'reject',
+      item,
+      reason: `The uploaded file (${object.size} bytes) is larger than the limit of ${maxBytes} bytes.`,
+    };
   }
   return { action: 'process', item };
 }

@@ -36,13 +36,21 @@ const documented = () => routeList(apiRoutes()).map((r) => ({ key: `${r.method} 
 
 describe('the route registry and serverless.yml', () => {
   it('list the same routes', () => {
-    const deployed = deployedRoutes().map((r) => r.key).sort();
-    const inSpec = documented().map((r) => r.key).sort();
+    const deployed = deployedRoutes()
+      .map((r) => r.key)
+      .sort();
+    const inSpec = documented()
+      .map((r) => r.key)
+      .sort();
     // Named both ways so a failure says what to add where.
-    expect({ 'in serverless.yml, missing from shared/http/routes.ts': deployed.filter((k) => !inSpec.includes(k)) }).toEqual({
+    expect({
+      'in serverless.yml, missing from shared/http/routes.ts': deployed.filter((k) => !inSpec.includes(k)),
+    }).toEqual({
       'in serverless.yml, missing from shared/http/routes.ts': [],
     });
-    expect({ 'in shared/http/routes.ts, missing from serverless.yml': inSpec.filter((k) => !deployed.includes(k)) }).toEqual({
+    expect({
+      'in shared/http/routes.ts, missing from serverless.yml': inSpec.filter((k) => !deployed.includes(k)),
+    }).toEqual({
       'in shared/http/routes.ts, missing from serverless.yml': [],
     });
     expect(new Set(deployed).size).toBe(deployed.length);

@@ -19,11 +19,15 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'media-share-package-'));
   const env = { ...process.env };
   for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
-  await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'osls'), ['package', '--stage', 'ci', '--package', dir], {
-    cwd: root,
-    env: { ...env, AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' },
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  await promisify(execFile)(
+    path.join(root, 'node_modules', '.bin', 'osls'),
+    ['package', '--stage', 'ci', '--package', dir],
+    {
+      cwd: root,
+      env: { ...env, AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' },
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   resources = JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
 }, 180_000);
 
@@ -50,12 +54,18 @@ describe('packaged template', () => {
           const actions: string[] = [statement.Action].flat();
           const data = actions.filter((a) => DATA_SERVICES.includes(a.split(':')[0]!));
           if (!data.length) continue;
-          for (const action of data) if (action.endsWith(':*') || action === '*') offenders.push(`${roleId}: wildcard action ${action}`);
+          for (const action of data)
+            if (action.endsWith(':*') || action === '*') offenders.push(`${roleId}: wildcard action ${action}`);
           for (const resource of [statement.Resource].flat()) {
             if (resource === '*' || resource === undefined) offenders.push(`${roleId}: ${data.join(',')} on *`);
             // The ARN text, whether literal or inside Fn::Sub: no whole-bucket object grant
             // (`...${MediaBucket}/*`, `arn:aws:s3:::*`) and no ARN ending in a bare wildcard.
-            const arn = typeof resource === 'string' ? resource : typeof resource?.['Fn::Sub'] === 'string' ? resource['Fn::Sub'] : '';
+            const arn =
+              typeof resource === 'string'
+                ? resource
+                : typeof resource?.['Fn::Sub'] === 'string'
+                  ? resource['Fn::Sub']
+                  : '';
             if (/:::\*$|\}\/\*$|:\*$|^\*$/.test(arn)) offenders.push(`${roleId}: ${data.join(',')} on ${arn}`);
           }
         }
@@ -83,7 +93,9 @@ describe('packaged template', () => {
     const n = media.Properties.NotificationConfiguration;
     expect(n.LambdaConfigurations ?? []).toEqual([]);
     expect(n.QueueConfigurations ?? []).toEqual([]);
-    const uploads = n.TopicConfigurations.filter((c: any) => c.Filter.S3Key.Rules.some((r: any) => r.Name === 'prefix' && r.Value === 'uploads/'));
+    const uploads = n.TopicConfigurations.filter((c: any) =>
+      c.Filter.S3Key.Rules.some((r: any) => r.Name === 'prefix' && r.Value === 'uploads/'),
+    );
     expect(uploads).toHaveLength(1);
     expect(uploads[0].Topic).toEqual({ Ref: 'UploadsTopic' });
     // S3 refuses two configurations with the same event type and overlapping prefixes.
@@ -123,8 +135,16 @@ describe('packaged template', () => {
       // The function's own role may send to that destination.
       const fnId = p.FunctionName['Fn::GetAtt'][0];
       const roleId = resources[fnId]!.Properties.Role['Fn::GetAtt'][0];
-      const statements = resources[roleId]!.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
-      expect(statements.some((s: any) => [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource) === JSON.stringify(destination)), id).toBe(true);
+      const statements = resources[roleId]!.Properties.Policies.flatMap(
+        (policy: any) => policy.PolicyDocument.Statement,
+      );
+      expect(
+        statements.some(
+          (s: any) =>
+            [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource) === JSON.stringify(destination),
+        ),
+        id,
+      ).toBe(true);
     }
   });
 
@@ -151,28 +171,47 @@ describe('packaged template', () => {
       .sort();
     expect(feedWriters).toEqual(['FeedBuilderLambdaFunction', 'FeedTrimmerLambdaFunction']);
     // The trimmer reads the Feed stream, batched, and only new entries of user partitions reach it.
-    const trimmer = ofType('AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties.FunctionName['Fn::GetAtt'][0] === 'FeedTrimmerLambdaFunction')![1].Properties;
+    const trimmer = ofType('AWS::Lambda::EventSourceMapping').find(
+      ([, m]) => m.Properties.FunctionName['Fn::GetAtt'][0] === 'FeedTrimmerLambdaFunction',
+    )![1].Properties;
     expect(trimmer.EventSourceArn).toEqual({ 'Fn::GetAtt': ['FeedTable', 'StreamArn'] });
-    expect(JSON.parse(trimmer.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['INSERT'], dynamodb: { Keys: { feedKey: { S: [{ prefix: 'user#' }] } } } });
+    expect(JSON.parse(trimmer.FilterCriteria.Filters[0].Pattern)).toEqual({
+      eventName: ['INSERT'],
+      dynamodb: { Keys: { feedKey: { S: [{ prefix: 'user#' }] } } },
+    });
   });
 
-  it('sends the media functions\' failed asynchronous events to a queue the function may write to', () => {
+  it("sends the media functions' failed asynchronous events to a queue the function may write to", () => {
     const configs = ofType('AWS::Lambda::EventInvokeConfig');
     for (const fnId of ['ThumbnailLambdaFunction', 'MetadataLambdaFunction']) {
-      const config = configs.find(([, c]) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify({ Ref: fnId }))?.[1];
+      const config = configs.find(
+        ([, c]) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify({ Ref: fnId }),
+      )?.[1];
       expect(config, fnId).toBeDefined();
       expect(config!.Properties.MaximumRetryAttempts, fnId).toBe(2);
       const destination = config!.Properties.DestinationConfig.OnFailure.Destination;
       const roleId = resources[fnId]!.Properties.Role['Fn::GetAtt'][0];
-      const statements = resources[roleId]!.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement);
-      expect(statements.some((s: any) => [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource) === JSON.stringify(destination)), fnId).toBe(true);
+      const statements = resources[roleId]!.Properties.Policies.flatMap(
+        (policy: any) => policy.PolicyDocument.Statement,
+      );
+      expect(
+        statements.some(
+          (s: any) =>
+            [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource) === JSON.stringify(destination),
+        ),
+        fnId,
+      ).toBe(true);
     }
   });
 
   it('puts the Lambda authorizer in front of every route but the public ones the API spec names', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route');
     expect(routes.length).toBeGreaterThan(0);
-    const publicRoutes = new Set(routeList(apiRoutes()).filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`));
+    const publicRoutes = new Set(
+      routeList(apiRoutes())
+        .filter((r) => !r.auth)
+        .map((r) => `${r.method} ${r.path}`),
+    );
     expect([...publicRoutes]).toEqual(['GET /openapi.json']);
     for (const [id, route] of routes) {
       if (publicRoutes.has(route.Properties.RouteKey)) {
@@ -194,7 +233,11 @@ describe('packaged template', () => {
     const routes = routeList(apiRoutes());
     const sent = new Set(routes.flatMap((r) => Object.keys(r.request?.headers?.shape ?? {})));
     const documented = new Set(
-      routes.flatMap((r) => Object.entries(r.responses).flatMap(([status, response]) => (/^2/.test(status) ? Object.keys(response.headers ?? {}) : []))),
+      routes.flatMap((r) =>
+        Object.entries(r.responses).flatMap(([status, response]) =>
+          /^2/.test(status) ? Object.keys(response.headers ?? {}) : [],
+        ),
+      ),
     );
     expect([...sent]).toContain('if-match');
     expect([...documented]).toEqual(expect.arrayContaining(['etag', 'location']));

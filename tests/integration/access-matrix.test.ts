@@ -36,11 +36,18 @@ function expectNoLeak(body: unknown, contentId: string, v: Visibility) {
 
 beforeAll(async () => {
   const [owner, friend, pending, stranger, blocked] = await Promise.all([1, 2, 3, 4, 5].map(() => signUp(endpoints)));
-  Object.assign(sessions, { owner: owner!, friend: friend!, pending: pending!, stranger: stranger!, blocked: blocked! });
+  Object.assign(sessions, {
+    owner: owner!,
+    friend: friend!,
+    pending: pending!,
+    stranger: stranger!,
+    blocked: blocked!,
+  });
   await befriend(endpoints, sessions.owner, sessions.friend);
   await request(endpoints, sessions.pending, sessions.owner);
   await block(endpoints, sessions.owner, sessions.blocked);
-  for (const v of VISIBILITIES) items[v] = await readyContent(endpoints, sessions.owner, { visibility: v, caption: caption(v) });
+  for (const v of VISIBILITIES)
+    items[v] = await readyContent(endpoints, sessions.owner, { visibility: v, caption: caption(v) });
 });
 
 describe.each(VISIBILITIES)('a %s picture', (v) => {
@@ -62,7 +69,9 @@ describe.each(VISIBILITIES)('a %s picture', (v) => {
   });
 
   it.each(VIEWERS)('GET /content?ids= as %s', async (viewer) => {
-    const res = await api(endpoints, 'GET', `/content?ids=${items[v]},${crypto.randomUUID()}`, { token: token(viewer) });
+    const res = await api(endpoints, 'GET', `/content?ids=${items[v]},${crypto.randomUUID()}`, {
+      token: token(viewer),
+    });
     if (viewer === 'anonymous') return expect(res.status).toBe(401);
     expect(res.status).toBe(200);
     const ids = res.body.items.map((i: { contentId: string }) => i.contentId);
@@ -77,7 +86,9 @@ describe.each(VISIBILITIES)('a %s picture', (v) => {
   });
 
   it.each(VIEWERS)('GET /users/{owner}/content as %s', async (viewer) => {
-    const res = await api(endpoints, 'GET', `/users/${sessions.owner.userId}/content?limit=100`, { token: token(viewer) });
+    const res = await api(endpoints, 'GET', `/users/${sessions.owner.userId}/content?limit=100`, {
+      token: token(viewer),
+    });
     if (viewer === 'anonymous') return expect(res.status).toBe(401);
     expect(res.status).toBe(200);
     const ids = res.body.items.map((i: { contentId: string }) => i.contentId);
@@ -121,7 +132,9 @@ describe('the owner deletes', () => {
     for (const viewer of VIEWERS.filter((x) => x !== 'anonymous')) {
       const get = await api(endpoints, 'GET', `/content/${items[v]}`, { token: token(viewer) });
       expect(get.status, viewer).toBe(404);
-      const gallery = await api(endpoints, 'GET', `/users/${sessions.owner.userId}/content?limit=100`, { token: token(viewer) });
+      const gallery = await api(endpoints, 'GET', `/users/${sessions.owner.userId}/content?limit=100`, {
+        token: token(viewer),
+      });
       expect(JSON.stringify(gallery.body), viewer).not.toContain(items[v]);
     }
     const again = await api(endpoints, 'DELETE', `/content/${items[v]}`, { token: sessions.owner.accessToken });

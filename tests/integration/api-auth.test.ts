@@ -29,11 +29,18 @@ beforeAll(async () => {
   user = await signUp(endpoints);
   const key = await loadIdentityProviderKey(path.join(endpoints.dataDir, 'cognito'));
   publicJwk = key.publicJwk;
-  kit = { privateKey: key.privateKey, kid: key.kid, issuer: endpoints.cognito.issuer, clientId: endpoints.cognito.clientId };
+  kit = {
+    privateKey: key.privateKey,
+    kid: key.kid,
+    issuer: endpoints.cognito.issuer,
+    clientId: endpoints.cognito.clientId,
+  };
 });
 
 const get = (authorization?: string) =>
-  api(endpoints, 'GET', `/content/${crypto.randomUUID()}`, { headers: authorization === undefined ? {} : { authorization } });
+  api(endpoints, 'GET', `/content/${crypto.randomUUID()}`, {
+    headers: authorization === undefined ? {} : { authorization },
+  });
 
 describe('HTTP API authorizer', () => {
   it('lets a real Cognito access token through with the user id (404 = the function ran for that user)', async () => {
@@ -44,7 +51,10 @@ describe('HTTP API authorizer', () => {
 
   it('passes the token subject to the function as the user id', async () => {
     const forged = await validAccessToken(kit, { sub: user.userId });
-    const created = await api(endpoints, 'POST', '/content', { token: forged, body: { contentType: 'image/jpeg', size: 10 } });
+    const created = await api(endpoints, 'POST', '/content', {
+      token: forged,
+      body: { contentType: 'image/jpeg', size: 10 },
+    });
     expect(created.status).toBe(201);
     expect(created.body.upload.fields.key).toBe(`uploads/${user.userId}/${created.body.contentId}`);
   });
@@ -58,13 +68,21 @@ describe('HTTP API authorizer', () => {
     ['a token from another issuer', async () => `Bearer ${await wrongIssuerAccessToken(kit, { sub: user.userId })}`],
     ['a token for another app client', async () => `Bearer ${await wrongClientAccessToken(kit, { sub: user.userId })}`],
     ['an unsigned token (alg none)', () => `Bearer ${algNoneToken(kit, { sub: user.userId })}`],
-    ['HS256 signed with the public key', () => `Bearer ${hs256WithPublicKeyToken(kit, publicJwk, { sub: user.userId })}`],
+    [
+      'HS256 signed with the public key',
+      () => `Bearer ${hs256WithPublicKeyToken(kit, publicJwk, { sub: user.userId })}`,
+    ],
     ['a tampered payload', () => `Bearer ${tamperPayload(user.accessToken, { sub: 'someone-else' })}`],
-    ['a token signed by an unknown key', async () => `Bearer ${await unknownKidAccessToken(kit, { sub: user.userId })}`],
+    [
+      'a token signed by an unknown key',
+      async () => `Bearer ${await unknownKidAccessToken(kit, { sub: user.userId })}`,
+    ],
     ['an id token instead of an access token', () => `Bearer ${user.idToken}`],
     ['a forged id token', async () => `Bearer ${await idToken(kit, { sub: user.userId })}`],
     // (Tokens over Node's 16 KiB header limit never reach the emulation: left out.)
-    ...garbageTokens.filter((g) => g.length < 8000).map((g, i): [string, () => string] => [`garbage #${i + 1}`, () => `Bearer ${g}`]),
+    ...garbageTokens
+      .filter((g) => g.length < 8000)
+      .map((g, i): [string, () => string] => [`garbage #${i + 1}`, () => `Bearer ${g}`]),
   ];
 
   it.each(cases)('answers 401 to %s, and the function never runs', async (_name, make) => {
@@ -72,5 +90,4 @@ describe('HTTP API authorizer', () => {
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ message: 'Unauthorized' });
   });
-
 });

@@ -6,11 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isNativeError } from 'node:util/types';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { CognitoIdentityProviderClient, InitiateAuthCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  SignUpCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { createLocalJWKSet, createRemoteJWKSet, type JWK } from 'jose';
 import { authorizerConfig, authorizerHandler } from '#shared/auth/authorizer';
 import { logger } from '#shared/logger';
-import { createTokenVerifier, normalizeIssuer, UnauthorizedError, type UnauthorizedReason } from '#shared/auth/verify-token';
+import {
+  createTokenVerifier,
+  normalizeIssuer,
+  UnauthorizedError,
+  type UnauthorizedReason,
+} from '#shared/auth/verify-token';
 import { startIdentityProvider, type IdentityProvider } from '../../infra/local/identity';
 import {
   accessTokenClaims,
@@ -39,7 +48,10 @@ const region = 'us-east-1';
 const userPoolId = 'us-east-1_AuthzTest';
 const clientId = 'authzappclient';
 
-function authorizerEvent(authorization: string | undefined, opts: { identitySourceOnly?: boolean } = {}): APIGatewayRequestAuthorizerEventV2 {
+function authorizerEvent(
+  authorization: string | undefined,
+  opts: { identitySourceOnly?: boolean } = {},
+): APIGatewayRequestAuthorizerEventV2 {
   const headers: Record<string, string> = {
     accept: 'application/json',
     'content-length': '0',
@@ -106,9 +118,15 @@ describe('Lambda authorizer (services/auth/authorizer.ts) with the local identit
     });
     const email = `bob.${Date.now()}@example.com`;
     const password = 'a long password 7';
-    const { UserSub } = await cognito.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: password }));
+    const { UserSub } = await cognito.send(
+      new SignUpCommand({ ClientId: clientId, Username: email, Password: password }),
+    );
     const { AuthenticationResult } = await cognito.send(
-      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }),
+      new InitiateAuthCommand({
+        ClientId: clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
     );
     user = { sub: UserSub!, accessToken: AuthenticationResult!.AccessToken!, idToken: AuthenticationResult!.IdToken! };
   });
@@ -136,7 +154,9 @@ describe('Lambda authorizer (services/auth/authorizer.ts) with the local identit
 
   it('accepts the scheme in any case and reads identitySource when the header map lacks it', async () => {
     await expect(handler(authorizerEvent(`bearer ${user.accessToken}`))).resolves.toMatchObject({ isAuthorized: true });
-    await expect(handler(authorizerEvent(bearer(user.accessToken), { identitySourceOnly: true }))).resolves.toMatchObject({
+    await expect(
+      handler(authorizerEvent(bearer(user.accessToken), { identitySourceOnly: true })),
+    ).resolves.toMatchObject({
       context: { userId: user.sub },
     });
   });
@@ -157,25 +177,73 @@ describe('Lambda authorizer (services/auth/authorizer.ts) with the local identit
     ['missing "Bearer" prefix', () => user.accessToken, 'malformed_authorization_header'],
     ['Basic scheme', () => `Basic ${Buffer.from('bob:pw').toString('base64')}`, 'malformed_authorization_header'],
     ['"Bearer" without a token', () => 'Bearer ', 'malformed_authorization_header'],
-    ...garbageTokens.map((g, i): [string, () => string, UnauthorizedReason] => [`garbage #${i + 1}`, () => bearer(g), garbageReason]),
+    ...garbageTokens.map((g, i): [string, () => string, UnauthorizedReason] => [
+      `garbage #${i + 1}`,
+      () => bearer(g),
+      garbageReason,
+    ]),
     ['an expired token (by an hour)', () => expiredAccessToken(kit, { sub: user.sub }).then(bearer), 'expired'],
-    ['a not-yet-valid token (nbf in an hour)', () => notYetValidAccessToken(kit, { sub: user.sub }).then(bearer), 'not_yet_valid'],
-    ['a token issued in the future (iat in an hour)', () => issuedInFutureAccessToken(kit, { sub: user.sub }).then(bearer), 'issued_in_future'],
+    [
+      'a not-yet-valid token (nbf in an hour)',
+      () => notYetValidAccessToken(kit, { sub: user.sub }).then(bearer),
+      'not_yet_valid',
+    ],
+    [
+      'a token issued in the future (iat in an hour)',
+      () => issuedInFutureAccessToken(kit, { sub: user.sub }).then(bearer),
+      'issued_in_future',
+    ],
     ['a wrong issuer', () => wrongIssuerAccessToken(kit, { sub: user.sub }).then(bearer), 'wrong_issuer'],
     ['a wrong client_id', () => wrongClientAccessToken(kit, { sub: user.sub }).then(bearer), 'wrong_client'],
     ['alg none', () => bearer(algNoneToken(kit, { sub: user.sub })), 'algorithm_not_allowed'],
-    ['HS256 signed with the public key PEM', () => bearer(hs256WithPublicKeyToken(kit, publicJwk, { sub: user.sub })), 'algorithm_not_allowed'],
-    ['HS256 signed with the public key DER', () => bearer(hs256WithPublicKeyToken(kit, publicJwk, { sub: user.sub, form: 'der' })), 'algorithm_not_allowed'],
-    ['a tampered payload (sub changed after signing)', () => bearer(tamperPayload(user.accessToken, { sub: 'someone-else' })), 'bad_signature'],
-    ['an unknown kid (signed with another key)', () => unknownKidAccessToken(kit, { sub: user.sub }).then(bearer), 'unknown_key'],
-    ['another key under the real kid', () => foreignKeySameKidAccessToken(kit, { sub: user.sub }).then(bearer), 'bad_signature'],
+    [
+      'HS256 signed with the public key PEM',
+      () => bearer(hs256WithPublicKeyToken(kit, publicJwk, { sub: user.sub })),
+      'algorithm_not_allowed',
+    ],
+    [
+      'HS256 signed with the public key DER',
+      () => bearer(hs256WithPublicKeyToken(kit, publicJwk, { sub: user.sub, form: 'der' })),
+      'algorithm_not_allowed',
+    ],
+    [
+      'a tampered payload (sub changed after signing)',
+      () => bearer(tamperPayload(user.accessToken, { sub: 'someone-else' })),
+      'bad_signature',
+    ],
+    [
+      'an unknown kid (signed with another key)',
+      () => unknownKidAccessToken(kit, { sub: user.sub }).then(bearer),
+      'unknown_key',
+    ],
+    [
+      'another key under the real kid',
+      () => foreignKeySameKidAccessToken(kit, { sub: user.sub }).then(bearer),
+      'bad_signature',
+    ],
     // Id tokens carry no client_id, so the required-claims check stops them first.
     ['a real id token', () => bearer(user.idToken), 'missing_claim'],
     ['a forged id token', () => idToken(kit, { sub: user.sub }).then(bearer), 'missing_claim'],
-    ['a forged id token that also has client_id', () => idToken(kit, { sub: user.sub, claims: { client_id: clientId } }).then(bearer), 'wrong_token_use'],
-    ['an access token with token_use "id"', () => validAccessToken(kit, { sub: user.sub, claims: { token_use: 'id' } }).then(bearer), 'wrong_token_use'],
-    ['a token without exp', () => validAccessToken(kit, { sub: user.sub, claims: { exp: undefined } }).then(bearer), 'missing_claim'],
-    ['a token without client_id', () => validAccessToken(kit, { sub: user.sub, claims: { client_id: undefined } }).then(bearer), 'missing_claim'],
+    [
+      'a forged id token that also has client_id',
+      () => idToken(kit, { sub: user.sub, claims: { client_id: clientId } }).then(bearer),
+      'wrong_token_use',
+    ],
+    [
+      'an access token with token_use "id"',
+      () => validAccessToken(kit, { sub: user.sub, claims: { token_use: 'id' } }).then(bearer),
+      'wrong_token_use',
+    ],
+    [
+      'a token without exp',
+      () => validAccessToken(kit, { sub: user.sub, claims: { exp: undefined } }).then(bearer),
+      'missing_claim',
+    ],
+    [
+      'a token without client_id',
+      () => validAccessToken(kit, { sub: user.sub, claims: { client_id: undefined } }).then(bearer),
+      'missing_claim',
+    ],
   ];
 
   it.each(rejected)('refuses %s with Error("Unauthorized") and logs why', async (_, make, reason) => {
@@ -220,32 +288,50 @@ describe('token verifier (shared/auth/verify-token.ts) with a local JWKS', () =>
   it('allows a few seconds of clock skew but not more', async () => {
     const now = Math.floor(Date.now() / 1000);
     // Expired 2 s ago: within the 5 s tolerance.
-    await expect(reasonOf(verifier.verify(bearer(await validAccessToken(kit, { now: now - 62, ttlSeconds: 60 }))))).resolves.toBe('accepted');
+    await expect(
+      reasonOf(verifier.verify(bearer(await validAccessToken(kit, { now: now - 62, ttlSeconds: 60 })))),
+    ).resolves.toBe('accepted');
     // Expired 30 s ago.
-    await expect(reasonOf(verifier.verify(bearer(await validAccessToken(kit, { now: now - 90, ttlSeconds: 60 }))))).resolves.toBe('expired');
+    await expect(
+      reasonOf(verifier.verify(bearer(await validAccessToken(kit, { now: now - 90, ttlSeconds: 60 })))),
+    ).resolves.toBe('expired');
     // Issued 2 s ahead (a slightly fast issuer clock), and 60 s ahead.
-    await expect(reasonOf(verifier.verify(bearer(await validAccessToken(kit, { now: now + 2 }))))).resolves.toBe('accepted');
-    await expect(reasonOf(verifier.verify(bearer(await validAccessToken(kit, { now: now + 60 }))))).resolves.toBe('issued_in_future');
+    await expect(reasonOf(verifier.verify(bearer(await validAccessToken(kit, { now: now + 2 }))))).resolves.toBe(
+      'accepted',
+    );
+    await expect(reasonOf(verifier.verify(bearer(await validAccessToken(kit, { now: now + 60 }))))).resolves.toBe(
+      'issued_in_future',
+    );
   });
 
   it('requires a string sub and username', async () => {
-    await expect(reasonOf(verifier.verify(bearer(await validAccessToken(kit, { claims: { sub: undefined } }))))).resolves.toBe('missing_claim');
-    await expect(reasonOf(verifier.verify(bearer(await validAccessToken(kit, { claims: { username: 42 } }))))).resolves.toBe('invalid_claim');
-    await expect(reasonOf(verifier.verify(bearer(await validAccessToken(kit, { claims: { token_use: undefined } }))))).resolves.toBe('missing_claim');
+    await expect(
+      reasonOf(verifier.verify(bearer(await validAccessToken(kit, { claims: { sub: undefined } })))),
+    ).resolves.toBe('missing_claim');
+    await expect(
+      reasonOf(verifier.verify(bearer(await validAccessToken(kit, { claims: { username: 42 } })))),
+    ).resolves.toBe('invalid_claim');
+    await expect(
+      reasonOf(verifier.verify(bearer(await validAccessToken(kit, { claims: { token_use: undefined } })))),
+    ).resolves.toBe('missing_claim');
   });
 
   it('refuses a token whose critical header it does not understand', async () => {
     const token = signRs256Raw(kit, { crit: ['x-unknown'], 'x-unknown': true }, accessTokenClaims(kit));
     await expect(reasonOf(verifier.verify(bearer(token)))).resolves.toBe('unsupported_token');
     // The same claims and key without the crit header pass: the header alone made the difference.
-    await expect(reasonOf(verifier.verify(bearer(signRs256Raw(kit, {}, accessTokenClaims(kit)))))).resolves.toBe('accepted');
+    await expect(reasonOf(verifier.verify(bearer(signRs256Raw(kit, {}, accessTokenClaims(kit)))))).resolves.toBe(
+      'accepted',
+    );
   });
 
   it('lets an unreachable JWKS surface as an error that is not UnauthorizedError', async () => {
     const down = createTokenVerifier({
       issuer,
       clientId: 'unitclient',
-      jwks: createRemoteJWKSet(new URL('http://127.0.0.1:1/us-east-1_Unit/.well-known/jwks.json'), { timeoutDuration: 2000 }),
+      jwks: createRemoteJWKSet(new URL('http://127.0.0.1:1/us-east-1_Unit/.well-known/jwks.json'), {
+        timeoutDuration: 2000,
+      }),
     });
     const outcome = await reasonOf(down.verify(bearer(await validAccessToken(kit))));
     // An Error of Node's own realm (fetch's TypeError), which `instanceof Error` in a test sandbox cannot see.
@@ -254,8 +340,12 @@ describe('token verifier (shared/auth/verify-token.ts) with a local JWKS', () =>
   });
 
   it('normalizes the issuer from UserPool.ProviderURL', () => {
-    expect(normalizeIssuer('cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc')).toBe('https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc');
-    expect(normalizeIssuer('https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc/')).toBe('https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc');
+    expect(normalizeIssuer('cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc')).toBe(
+      'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc',
+    );
+    expect(normalizeIssuer('https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc/')).toBe(
+      'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc',
+    );
     expect(normalizeIssuer('http://127.0.0.1:9229/us-east-1_Local')).toBe('http://127.0.0.1:9229/us-east-1_Local');
   });
 });
@@ -263,8 +353,18 @@ describe('token verifier (shared/auth/verify-token.ts) with a local JWKS', () =>
 describe('authorizer configuration', () => {
   it('names the missing variable when the environment is incomplete (the entry reads it at load)', () => {
     expect(() => authorizerConfig({ USER_POOL_CLIENT_ID: 'x' })).toThrow('USER_POOL_ISSUER');
-    expect(() => authorizerConfig({ USER_POOL_ISSUER: 'cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc', USER_POOL_CLIENT_ID: ' ' })).toThrow('USER_POOL_CLIENT_ID');
-    expect(authorizerConfig({ USER_POOL_ISSUER: 'cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc', USER_POOL_CLIENT_ID: 'x' })).toEqual({
+    expect(() =>
+      authorizerConfig({
+        USER_POOL_ISSUER: 'cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc',
+        USER_POOL_CLIENT_ID: ' ',
+      }),
+    ).toThrow('USER_POOL_CLIENT_ID');
+    expect(
+      authorizerConfig({
+        USER_POOL_ISSUER: 'cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc',
+        USER_POOL_CLIENT_ID: 'x',
+      }),
+    ).toEqual({
       issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc',
       clientId: 'x',
     });

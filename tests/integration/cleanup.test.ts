@@ -11,7 +11,10 @@ const endpoints = stackEndpoints();
 it('deletes the files of a removed item', async () => {
   const user = await signUp(endpoints);
   const jpeg = await makeJpeg(640, 480);
-  const created = await api(endpoints, 'POST', '/content', { token: user.accessToken, body: { contentType: 'image/jpeg', size: jpeg.length } });
+  const created = await api(endpoints, 'POST', '/content', {
+    token: user.accessToken,
+    body: { contentType: 'image/jpeg', size: jpeg.length },
+  });
   await postToS3(created.body, jpeg, 'image/jpeg');
   const id = created.body.contentId as string;
   await waitForProcessed(endpoints, user.accessToken, id);
@@ -22,7 +25,10 @@ it('deletes the files of a removed item', async () => {
   await dynamo.send(new DeleteCommand({ TableName: endpoints.tables.ContentTable, Key: { contentId: id } }));
 
   await eventually('files to be deleted', async () => {
-    const left = [...(await listKeys(s3, endpoints.bucket, `uploads/${user.userId}/${id}`)), ...(await listKeys(s3, endpoints.bucket, `derived/${id}/`))];
+    const left = [
+      ...(await listKeys(s3, endpoints.bucket, `uploads/${user.userId}/${id}`)),
+      ...(await listKeys(s3, endpoints.bucket, `derived/${id}/`)),
+    ];
     return left.length === 0 ? true : undefined;
   });
 });

@@ -18,12 +18,20 @@ beforeAll(async () => {
 });
 
 async function patch(id: string, body: Record<string, unknown>, etag?: string) {
-  const ifMatch = etag ?? (await api(endpoints, 'GET', `/content/${id}`, { token: owner.accessToken })).headers.get('etag')!;
-  return api(endpoints, 'PATCH', `/content/${id}`, { token: owner.accessToken, headers: { 'if-match': ifMatch }, body });
+  const ifMatch =
+    etag ?? (await api(endpoints, 'GET', `/content/${id}`, { token: owner.accessToken })).headers.get('etag')!;
+  return api(endpoints, 'PATCH', `/content/${id}`, {
+    token: owner.accessToken,
+    headers: { 'if-match': ifMatch },
+    body,
+  });
 }
-const sees = async (viewer: Session, id: string) => (await api(endpoints, 'GET', `/content/${id}`, { token: viewer.accessToken })).status === 200;
+const sees = async (viewer: Session, id: string) =>
+  (await api(endpoints, 'GET', `/content/${id}`, { token: viewer.accessToken })).status === 200;
 const inGallery = async (viewer: Session, id: string) =>
-  (await api(endpoints, 'GET', `/users/${owner.userId}/content?limit=100`, { token: viewer.accessToken })).body.items.some((i: { contentId: string }) => i.contentId === id);
+  (
+    await api(endpoints, 'GET', `/users/${owner.userId}/content?limit=100`, { token: viewer.accessToken })
+  ).body.items.some((i: { contentId: string }) => i.contentId === id);
 
 describe('changes apply on the very next request', () => {
   it('friends -> public -> private -> friends, then unfriend', async () => {
@@ -31,13 +39,26 @@ describe('changes apply on the very next request', () => {
     expect([await sees(friend, id), await sees(stranger, id)]).toEqual([true, false]);
 
     expect((await patch(id, { visibility: 'public' })).status).toBe(200);
-    expect([await sees(friend, id), await sees(stranger, id), await inGallery(stranger, id)]).toEqual([true, true, true]);
+    expect([await sees(friend, id), await sees(stranger, id), await inGallery(stranger, id)]).toEqual([
+      true,
+      true,
+      true,
+    ]);
 
     expect((await patch(id, { visibility: 'private' })).status).toBe(200);
-    expect([await sees(friend, id), await sees(stranger, id), await inGallery(friend, id), await inGallery(stranger, id)]).toEqual([false, false, false, false]);
+    expect([
+      await sees(friend, id),
+      await sees(stranger, id),
+      await inGallery(friend, id),
+      await inGallery(stranger, id),
+    ]).toEqual([false, false, false, false]);
 
     expect((await patch(id, { visibility: 'friends' })).status).toBe(200);
-    expect([await sees(friend, id), await inGallery(friend, id), await sees(stranger, id)]).toEqual([true, true, false]);
+    expect([await sees(friend, id), await inGallery(friend, id), await sees(stranger, id)]).toEqual([
+      true,
+      true,
+      false,
+    ]);
 
     await unfriend(endpoints, friend, owner);
     expect([await sees(friend, id), await inGallery(friend, id)]).toEqual([false, false]);
@@ -56,7 +77,9 @@ describe('PATCH with optimistic concurrency', () => {
     expect(etag).toBe(`"v${current.body.version}"`);
 
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => patch(id, { caption: `edit ${i}`, visibility: i % 2 ? 'friends' : 'private' }, etag).then((r) => ({ i, r }))),
+      Array.from({ length: 50 }, (_, i) =>
+        patch(id, { caption: `edit ${i}`, visibility: i % 2 ? 'friends' : 'private' }, etag).then((r) => ({ i, r })),
+      ),
     );
     const winners = results.filter(({ r }) => r.status === 200);
     const losers = results.filter(({ r }) => r.status === 412);
@@ -66,7 +89,11 @@ describe('PATCH with optimistic concurrency', () => {
 
     const w = winners[0]!.i;
     const stored = await api(endpoints, 'GET', `/content/${id}`, { token: owner.accessToken });
-    expect(stored.body).toMatchObject({ caption: `edit ${w}`, visibility: w % 2 ? 'friends' : 'private', version: current.body.version + 1 });
+    expect(stored.body).toMatchObject({
+      caption: `edit ${w}`,
+      visibility: w % 2 ? 'friends' : 'private',
+      version: current.body.version + 1,
+    });
     expect(stored.headers.get('etag')).toBe(winners[0]!.r.headers.get('etag'));
   });
 
@@ -109,14 +136,20 @@ describe('gallery', () => {
   it('pages newest first with full pages, no gap and no repeat, for the owner and for a stranger', async () => {
     const user = await signUp(endpoints);
     const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push(await readyContent(endpoints, user, { visibility: i % 2 ? 'private' : 'public' }));
+    for (let i = 0; i < 7; i++)
+      ids.push(await readyContent(endpoints, user, { visibility: i % 2 ? 'private' : 'public' }));
     const publicIds = ids.filter((_, i) => i % 2 === 0);
 
     async function all(viewer: Session, limit: number) {
       const pages: string[][] = [];
       let cursor: string | undefined;
       do {
-        const res = await api(endpoints, 'GET', `/users/${user.userId}/content?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { token: viewer.accessToken });
+        const res = await api(
+          endpoints,
+          'GET',
+          `/users/${user.userId}/content?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+          { token: viewer.accessToken },
+        );
         expect(res.status).toBe(200);
         pages.push(res.body.items.map((i: { contentId: string }) => i.contentId));
         cursor = res.body.cursor;
@@ -125,24 +158,45 @@ describe('gallery', () => {
     }
     expect(await all(user, 3)).toEqual([ids.slice(4).reverse(), ids.slice(1, 4).reverse(), [ids[0]]]);
     // Private pictures in between do not make a stranger's pages short or empty.
-    expect(await all(stranger, 2)).toEqual([[publicIds[3], publicIds[2]], [publicIds[1], publicIds[0]]]);
+    expect(await all(stranger, 2)).toEqual([
+      [publicIds[3], publicIds[2]],
+      [publicIds[1], publicIds[0]],
+    ]);
   });
 
   it('refuses a bad limit or a cursor from another gallery', async () => {
-    expect((await api(endpoints, 'GET', `/users/${owner.userId}/content?limit=101`, { token: owner.accessToken })).status).toBe(400);
-    expect((await api(endpoints, 'GET', `/users/${owner.userId}/content?limit=0`, { token: owner.accessToken })).status).toBe(400);
+    expect(
+      (await api(endpoints, 'GET', `/users/${owner.userId}/content?limit=101`, { token: owner.accessToken })).status,
+    ).toBe(400);
+    expect(
+      (await api(endpoints, 'GET', `/users/${owner.userId}/content?limit=0`, { token: owner.accessToken })).status,
+    ).toBe(400);
     await readyContent(endpoints, owner);
     await readyContent(endpoints, owner);
     const first = await api(endpoints, 'GET', `/users/${owner.userId}/content?limit=1`, { token: owner.accessToken });
     expect(first.body.cursor).toBeDefined();
-    const foreign = await api(endpoints, 'GET', `/users/${stranger.userId}/content?limit=1&cursor=${first.body.cursor}`, { token: stranger.accessToken });
+    const foreign = await api(
+      endpoints,
+      'GET',
+      `/users/${stranger.userId}/content?limit=1&cursor=${first.body.cursor}`,
+      { token: stranger.accessToken },
+    );
     expect(foreign.status).toBe(400);
-    const garbage = await api(endpoints, 'GET', `/users/${owner.userId}/content?cursor=not-a-cursor`, { token: owner.accessToken });
+    const garbage = await api(endpoints, 'GET', `/users/${owner.userId}/content?cursor=not-a-cursor`, {
+      token: owner.accessToken,
+    });
     expect(garbage.status).toBe(400);
     // Hand-made for the caller's own gallery: a key the query could not have produced is a 400, not a 500.
-    const handMade = (key: unknown) => Buffer.from(JSON.stringify({ v: 1, scope: `ownerGallery:${owner.userId}`, key })).toString('base64url');
-    for (const key of [{}, { contentId: 1 }, { contentId: crypto.randomUUID(), createdAt: new Date().toISOString(), galleryOwner: stranger.userId }]) {
-      const res = await api(endpoints, 'GET', `/users/${owner.userId}/content?cursor=${handMade(key)}`, { token: owner.accessToken });
+    const handMade = (key: unknown) =>
+      Buffer.from(JSON.stringify({ v: 1, scope: `ownerGallery:${owner.userId}`, key })).toString('base64url');
+    for (const key of [
+      {},
+      { contentId: 1 },
+      { contentId: crypto.randomUUID(), createdAt: new Date().toISOString(), galleryOwner: stranger.userId },
+    ]) {
+      const res = await api(endpoints, 'GET', `/users/${owner.userId}/content?cursor=${handMade(key)}`, {
+        token: owner.accessToken,
+      });
       expect(res.status, JSON.stringify(key)).toBe(400);
     }
   });
@@ -153,7 +207,13 @@ describe('bulk', () => {
     const jpeg = await makeJpeg(64, 48);
     const many = await api(endpoints, 'POST', '/content/batch', {
       token: owner.accessToken,
-      body: { items: Array.from({ length: 25 }, (_, i) => ({ contentType: 'image/jpeg', size: jpeg.length, caption: `batch ${i}` })) },
+      body: {
+        items: Array.from({ length: 25 }, (_, i) => ({
+          contentType: 'image/jpeg',
+          size: jpeg.length,
+          caption: `batch ${i}`,
+        })),
+      },
     });
     expect(many.status).toBe(201);
     expect(many.body.items).toHaveLength(25);
@@ -167,7 +227,15 @@ describe('bulk', () => {
       body: { items: Array.from({ length: 26 }, () => ({ contentType: 'image/jpeg', size: 10 })) },
     });
     expect(tooMany.status).toBe(400);
-    const oneBad = await api(endpoints, 'POST', '/content/batch', { token: owner.accessToken, body: { items: [{ contentType: 'image/jpeg', size: 10 }, { contentType: 'text/plain', size: 10 }] } });
+    const oneBad = await api(endpoints, 'POST', '/content/batch', {
+      token: owner.accessToken,
+      body: {
+        items: [
+          { contentType: 'image/jpeg', size: 10 },
+          { contentType: 'text/plain', size: 10 },
+        ],
+      },
+    });
     expect(oneBad.status).toBe(400);
     expect(oneBad.body.details[0].path).toBe('items.1.contentType');
   });
@@ -177,12 +245,16 @@ describe('bulk', () => {
     const theirs = await readyContent(endpoints, stranger, { visibility: 'private' });
     const pub = await readyContent(endpoints, stranger, { visibility: 'public' });
     const missing = crypto.randomUUID();
-    const res = await api(endpoints, 'GET', `/content?ids=${pub},${theirs},${missing},${mine},${pub}`, { token: friend.accessToken });
+    const res = await api(endpoints, 'GET', `/content?ids=${pub},${theirs},${missing},${mine},${pub}`, {
+      token: friend.accessToken,
+    });
     expect(res.status).toBe(200);
     expect(res.body.items.map((i: { contentId: string }) => i.contentId)).toEqual([pub, mine]);
     const ids = Array.from({ length: 101 }, () => crypto.randomUUID()).join(',');
     expect((await api(endpoints, 'GET', `/content?ids=${ids}`, { token: friend.accessToken })).status).toBe(400);
-    const hundred = Array.from({ length: 99 }, (): string => crypto.randomUUID()).concat(mine).join(',');
+    const hundred = Array.from({ length: 99 }, (): string => crypto.randomUUID())
+      .concat(mine)
+      .join(',');
     const big = await api(endpoints, 'GET', `/content?ids=${hundred}`, { token: owner.accessToken });
     expect(big.body.items.map((i: { contentId: string }) => i.contentId)).toEqual([mine]);
     expect((await api(endpoints, 'GET', '/content?ids=not-a-uuid', { token: owner.accessToken })).status).toBe(400);
@@ -199,8 +271,15 @@ describe('delete cascade', () => {
     const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
     const { dynamo } = clients(endpoints);
     await eventually('files and item to be gone', async () => {
-      const files = [...(await listKeys(s3, endpoints.bucket, `derived/${id}/`)), ...(await listKeys(s3, endpoints.bucket, `uploads/${owner.userId}/${id}`))];
-      const item = (await dynamo.send(new GetCommand({ TableName: endpoints.tables.ContentTable, Key: { contentId: id }, ConsistentRead: true }))).Item;
+      const files = [
+        ...(await listKeys(s3, endpoints.bucket, `derived/${id}/`)),
+        ...(await listKeys(s3, endpoints.bucket, `uploads/${owner.userId}/${id}`)),
+      ];
+      const item = (
+        await dynamo.send(
+          new GetCommand({ TableName: endpoints.tables.ContentTable, Key: { contentId: id }, ConsistentRead: true }),
+        )
+      ).Item;
       return files.length === 0 && !item ? true : undefined;
     });
   });

@@ -13,19 +13,28 @@ const list = (value: string | null) => (value ?? '').split(',').map((v) => v.tri
 
 beforeAll(async () => {
   owner = await signUp(endpoints);
-  const created = await api(endpoints, 'POST', '/content', { token: owner.accessToken, body: { contentType: 'image/jpeg', size: 1000 } });
+  const created = await api(endpoints, 'POST', '/content', {
+    token: owner.accessToken,
+    body: { contentType: 'image/jpeg', size: 1000 },
+  });
   contentId = created.body.contentId;
 });
 
 it('answers the preflight of an edit: PATCH with If-Match, from any origin, cached for a while', async () => {
   const res = await fetch(`${endpoints.api}/content/${contentId}`, {
     method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,content-type,if-match' },
+    headers: {
+      origin,
+      'access-control-request-method': 'PATCH',
+      'access-control-request-headers': 'authorization,content-type,if-match',
+    },
   });
   expect(res.status).toBe(204);
   expect(res.headers.get('access-control-allow-origin')).toBe('*');
   expect(list(res.headers.get('access-control-allow-methods'))).toContain('patch');
-  expect(list(res.headers.get('access-control-allow-headers'))).toEqual(expect.arrayContaining(['authorization', 'content-type', 'if-match']));
+  expect(list(res.headers.get('access-control-allow-headers'))).toEqual(
+    expect.arrayContaining(['authorization', 'content-type', 'if-match']),
+  );
   expect(Number(res.headers.get('access-control-max-age'))).toBeGreaterThan(0);
 });
 
@@ -42,7 +51,11 @@ it('exposes ETag and Location on cross-origin answers, and adds nothing without 
 });
 
 it('adds the CORS headers to refusals too, so the app can read why', async () => {
-  const refused = await api(endpoints, 'PATCH', `/content/${contentId}`, { token: owner.accessToken, headers: { origin }, body: { caption: 'x' } });
+  const refused = await api(endpoints, 'PATCH', `/content/${contentId}`, {
+    token: owner.accessToken,
+    headers: { origin },
+    body: { caption: 'x' },
+  });
   expect(refused.status).toBe(428);
   expect(refused.headers.get('access-control-allow-origin')).toBe('*');
   expect(refused.body.code).toBe('PRECONDITION_REQUIRED');

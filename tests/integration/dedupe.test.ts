@@ -9,7 +9,10 @@ import { stackEndpoints } from '../support/endpoints';
 const endpoints = stackEndpoints();
 
 async function upload(session: Session, data: Buffer) {
-  const created = await api(endpoints, 'POST', '/content', { token: session.accessToken, body: { contentType: 'image/jpeg', size: data.length, visibility: 'public' } });
+  const created = await api(endpoints, 'POST', '/content', {
+    token: session.accessToken,
+    body: { contentType: 'image/jpeg', size: data.length, visibility: 'public' },
+  });
   await postToS3(created.body, data, 'image/jpeg');
   return (await waitForProcessed(endpoints, session.accessToken, created.body.contentId)).body;
 }

@@ -57,7 +57,11 @@ function portRefuses(port: number): Promise<boolean> {
 }
 
 function clientFor(d: DynamoDbLocal): DynamoDBClient {
-  return new DynamoDBClient({ endpoint: d.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  return new DynamoDBClient({
+    endpoint: d.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
 }
 
 // Shaped like infra/resources/tables.yml after `osls print`: a GSI, a stream, TTL and a property
@@ -108,10 +112,17 @@ describe('DynamoDB Local', () => {
     const ttl = await c1.send(new DescribeTimeToLiveCommand({ TableName: contentTable.TableName }));
     expect(ttl.TimeToLiveDescription).toMatchObject({ AttributeName: 'expiresAt', TimeToLiveStatus: 'ENABLED' });
 
-    await c1.send(new PutItemCommand({
-      TableName: contentTable.TableName,
-      Item: { contentId: { S: 'c1' }, ownerId: { S: 'u1' }, createdAt: { S: '2024-01-01T00:00:00Z' }, caption: { S: 'hello' } },
-    }));
+    await c1.send(
+      new PutItemCommand({
+        TableName: contentTable.TableName,
+        Item: {
+          contentId: { S: 'c1' },
+          ownerId: { S: 'u1' },
+          createdAt: { S: '2024-01-01T00:00:00Z' },
+          caption: { S: 'hello' },
+        },
+      }),
+    );
     c1.destroy();
 
     await first.stop();
@@ -123,14 +134,18 @@ describe('DynamoDB Local', () => {
     started.push(second);
     const c2 = clientFor(second);
     await ensureTables(c2, [contentTable]); // existing table left alone
-    const got = await c2.send(new GetItemCommand({ TableName: contentTable.TableName, Key: { contentId: { S: 'c1' } } }));
+    const got = await c2.send(
+      new GetItemCommand({ TableName: contentTable.TableName, Key: { contentId: { S: 'c1' } } }),
+    );
     expect(got.Item?.caption).toEqual({ S: 'hello' });
-    const byOwner = await c2.send(new QueryCommand({
-      TableName: contentTable.TableName,
-      IndexName: 'byOwner',
-      KeyConditionExpression: 'ownerId = :o',
-      ExpressionAttributeValues: { ':o': { S: 'u1' } },
-    }));
+    const byOwner = await c2.send(
+      new QueryCommand({
+        TableName: contentTable.TableName,
+        IndexName: 'byOwner',
+        KeyConditionExpression: 'ownerId = :o',
+        ExpressionAttributeValues: { ':o': { S: 'u1' } },
+      }),
+    );
     expect(byOwner.Items?.map((i) => i.contentId?.S)).toEqual(['c1']);
     c2.destroy();
 
@@ -139,49 +154,62 @@ describe('DynamoDB Local', () => {
     expect(await portRefuses(second.port)).toBe(true);
   }, 90_000);
 
-  it.each(['SIGTERM', 'SIGKILL'] as const)('Java dies when the Node process that started it gets %s', async (signal) => {
-    const dir = tempDir('ddb-local-parent-');
-    const script = join(dir, 'parent.ts');
-    writeFileSync(script, [
-      `import { startDynamoDbLocal } from ${JSON.stringify(join(repoRoot, 'infra/local/dynamodb.ts'))};`,
-      'void (async () => {',
-      '  const d = await startDynamoDbLocal({ port: 0 });',
-      '  console.log(JSON.stringify({ pid: d.pid, port: d.port }));',
-      '  setInterval(() => {}, 1_000);',
-      '})();',
-    ].join('\n'));
-    const parent = spawn(process.execPath, ['--import', 'tsx', script], {
-      cwd: repoRoot,
-      env: { ...process.env, LOCAL_STACK_QUIET: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    parent.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    parent.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    const parentExited = new Promise<void>((r) => parent.once('exit', () => r()));
-    try {
-      await waitFor(`the child to report DynamoDB Local (stderr: ${err})`, () => /\{.*"pid".*\}/.test(out) || parent.exitCode !== null, 60_000);
-      expect(parent.exitCode, err).toBeNull();
-      const { pid, port } = JSON.parse(/\{.*\}/.exec(out)![0]) as { pid: number; port: number };
-      expect(processIsRunning(pid)).toBe(true);
-      expect(await portRefuses(port)).toBe(false);
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    'Java dies when the Node process that started it gets %s',
+    async (signal) => {
+      const dir = tempDir('ddb-local-parent-');
+      const script = join(dir, 'parent.ts');
+      writeFileSync(
+        script,
+        [
+          `import { startDynamoDbLocal } from ${JSON.stringify(join(repoRoot, 'infra/local/dynamodb.ts'))};`,
+          'void (async () => {',
+          '  const d = await startDynamoDbLocal({ port: 0 });',
+          '  console.log(JSON.stringify({ pid: d.pid, port: d.port }));',
+          '  setInterval(() => {}, 1_000);',
+          '})();',
+        ].join('\n'),
+      );
+      const parent = spawn(process.execPath, ['--import', 'tsx', script], {
+        cwd: repoRoot,
+        env: { ...process.env, LOCAL_STACK_QUIET: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      parent.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      parent.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      const parentExited = new Promise<void>((r) => parent.once('exit', () => r()));
+      try {
+        await waitFor(
+          `the child to report DynamoDB Local (stderr: ${err})`,
+          () => /\{.*"pid".*\}/.test(out) || parent.exitCode !== null,
+          60_000,
+        );
+        expect(parent.exitCode, err).toBeNull();
+        const { pid, port } = JSON.parse(/\{.*\}/.exec(out)![0]) as { pid: number; port: number };
+        expect(processIsRunning(pid)).toBe(true);
+        expect(await portRefuses(port)).toBe(false);
 
-      parent.kill(signal);
-      await parentExited;
-      await waitFor(`java pid ${pid} to exit after its parent got ${signal}`, () => !processIsRunning(pid), 15_000);
-      await waitFor(`port ${port} to refuse connections`, () => portRefuses(port), 5_000);
-    } finally {
-      if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
-    }
-  }, 90_000);
+        parent.kill(signal);
+        await parentExited;
+        await waitFor(`java pid ${pid} to exit after its parent got ${signal}`, () => !processIsRunning(pid), 15_000);
+        await waitFor(`port ${port} to refuse connections`, () => portRefuses(port), 5_000);
+      } finally {
+        if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
+      }
+    },
+    90_000,
+  );
 
   it('refuses a fixed port that is already taken, in one line', async () => {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, r));
     const port = (server.address() as AddressInfo).port;
     try {
-      await expect(startDynamoDbLocal({ port })).rejects.toThrow(new RegExp(`^DynamoDB Local cannot use port ${port}: it is already in use[^\\n]*$`));
+      await expect(startDynamoDbLocal({ port })).rejects.toThrow(
+        new RegExp(`^DynamoDB Local cannot use port ${port}: it is already in use[^\\n]*$`),
+      );
     } finally {
       await new Promise((r) => server.close(r));
     }
@@ -197,7 +225,9 @@ describe('DynamoDB Local', () => {
       } catch (e) {
         message = (e as Error).message;
       }
-      expect(message).toMatch(/^DynamoDB Local needs Java 17\+.*apt-get install openjdk-17-jre-headless.*brew install openjdk@17/);
+      expect(message).toMatch(
+        /^DynamoDB Local needs Java 17\+.*apt-get install openjdk-17-jre-headless.*brew install openjdk@17/,
+      );
       expect(message).not.toContain('\n');
     } finally {
       process.env.PATH = path;

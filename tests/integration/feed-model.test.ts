@@ -33,7 +33,11 @@ const endpoints = stackEndpoints();
 const RUNS = Number(process.env.FEED_MODEL_RUNS ?? 20);
 const USERS = 3;
 
-const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials: endpoints.credentials });
+const ddb = new DynamoDBClient({
+  endpoint: endpoints.dynamodb,
+  region: endpoints.region,
+  credentials: endpoints.credentials,
+});
 const streams = streamsClient(endpoints.dynamodb, endpoints.region, endpoints.credentials);
 
 let mods: FeedModules;
@@ -65,12 +69,33 @@ type Cmd =
 
 const userIx = fc.integer({ min: 0, max: USERS - 1 });
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ k: fc.constant('upload' as const), owner: userIx, vis: fc.constantFrom(...VIS), gapMin: fc.integer({ min: 1, max: 2000 }) }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('pending' as const), owner: userIx, vis: fc.constantFrom(...VIS), gapMin: fc.integer({ min: 1, max: 600 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      k: fc.constant('upload' as const),
+      owner: userIx,
+      vis: fc.constantFrom(...VIS),
+      gapMin: fc.integer({ min: 1, max: 2000 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('pending' as const),
+      owner: userIx,
+      vis: fc.constantFrom(...VIS),
+      gapMin: fc.integer({ min: 1, max: 600 }),
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.record(
-      { k: fc.constant('edit' as const), item: fc.nat(), vis: fc.constantFrom(...VIS), caption: fc.string({ maxLength: 8 }) },
+      {
+        k: fc.constant('edit' as const),
+        item: fc.nat(),
+        vis: fc.constantFrom(...VIS),
+        caption: fc.string({ maxLength: 8 }),
+      },
       { requiredKeys: ['k', 'item'] },
     ),
   },
@@ -82,7 +107,16 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
       k: fc.constant('friend' as const),
       a: userIx,
       offset: fc.integer({ min: 1, max: USERS - 1 }),
-      action: fc.constantFrom<FriendCmd>('befriend', 'befriend', 'befriend', 'request', 'remove', 'remove', 'block', 'unblock'),
+      action: fc.constantFrom<FriendCmd>(
+        'befriend',
+        'befriend',
+        'befriend',
+        'request',
+        'remove',
+        'remove',
+        'block',
+        'unblock',
+      ),
     }),
   },
   { weight: 3, arbitrary: fc.record({ k: fc.constant('deliver' as const), n: fc.integer({ min: 1, max: 12 }) }) },
@@ -167,7 +201,12 @@ class Model {
   /** What the viewer's own partition should index: own non-public items, friends' friends-only items. */
   partition(viewer: string): MItem[] {
     return this.items.filter(
-      (i) => !i.purged && !i.deleted && i.ready && ((i.owner === viewer && i.vis !== 'public') || (i.vis === 'friends' && i.owner !== viewer && this.pair(viewer, i.owner).accepted)),
+      (i) =>
+        !i.purged &&
+        !i.deleted &&
+        i.ready &&
+        ((i.owner === viewer && i.vis !== 'public') ||
+          (i.vis === 'friends' && i.owner !== viewer && this.pair(viewer, i.owner).accepted)),
     );
   }
 
@@ -207,7 +246,9 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
     const builder = new mods.FeedBuilder(feed, content, friendships, { cap });
     const trimmer = new mods.FeedTrimmer(feed, cap);
     const reader = new mods.FeedReader(feed, content, friendships, new mods.ContentAccess(content, friendships));
-    const taps = await Promise.all([contentTable, friendshipsTable, feedTable].map((t) => StreamTap.open(ddb, streams, t, endpoints.region)));
+    const taps = await Promise.all(
+      [contentTable, friendshipsTable, feedTable].map((t) => StreamTap.open(ddb, streams, t, endpoints.region)),
+    );
     const feedStreamArn = (await ddb.send(new DescribeTableCommand({ TableName: feedTable }))).Table!.LatestStreamArn!;
 
     const users: string[] = Array.from({ length: USERS }, () => randomUUID());
@@ -236,7 +277,11 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
         }
       }
       const results = await Promise.all(
-        batches.map((b) => processPartialResponse({ Records: b.records }, b.handler, new BatchProcessor(EventType.DynamoDBStreams), { throwOnFullBatchFailure: false })),
+        batches.map((b) =>
+          processPartialResponse({ Records: b.records }, b.handler, new BatchProcessor(EventType.DynamoDBStreams), {
+            throwOnFullBatchFailure: false,
+          }),
+        ),
       );
       const failures = results.flatMap((r) => r.batchItemFailures);
       expect(failures, 'the builder or the trimmer failed records').toEqual([]);
@@ -260,13 +305,37 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
         case 'pending': {
           clock += cmd.gapMin * 60_000 + Math.floor(random() * 1000);
           const owner = users[cmd.owner]!;
-          const item = mods.newPendingItem({ contentId: randomUUID(), ownerId: owner, visibility: cmd.vis, contentType: 'image/jpeg', size: 10, now: new Date(clock) });
+          const item = mods.newPendingItem({
+            contentId: randomUUID(),
+            ownerId: owner,
+            visibility: cmd.vis,
+            contentType: 'image/jpeg',
+            size: 10,
+            now: new Date(clock),
+          });
           await content.createPending(item);
-          const m: MItem = { id: item.contentId, owner, ready: false, vis: cmd.vis, deleted: false, purged: false, createdAt: item.createdAt, version: 1 };
+          const m: MItem = {
+            id: item.contentId,
+            owner,
+            ready: false,
+            vis: cmd.vis,
+            deleted: false,
+            purged: false,
+            createdAt: item.createdAt,
+            version: 1,
+          };
           model.items.push(m);
           if (cmd.k === 'upload') {
             // The two media functions' writes, then READY: the same calls they make.
-            await content.recordDerivatives(m.id, { thumbnail: { key: `derived/${m.id}/t.webp`, contentType: 'image/webp', width: 8, height: 8, bytes: 8 } }, { width: 8, height: 8 }, 'ph', 'sha');
+            await content.recordDerivatives(
+              m.id,
+              {
+                thumbnail: { key: `derived/${m.id}/t.webp`, contentType: 'image/webp', width: 8, height: 8, bytes: 8 },
+              },
+              { width: 8, height: 8 },
+              'ph',
+              'sha',
+            );
             await content.recordMetadata(m.id, {});
             expect((await content.markReadyIfComplete(m.id)).applied).toBe(true);
             m.ready = true;
@@ -276,7 +345,10 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
         case 'edit': {
           const m = itemAt(cmd.item);
           if (!m || m.purged) break;
-          const out = await content.applyPatch(m.id, m.version, { ...(cmd.vis ? { visibility: cmd.vis } : {}), ...(cmd.caption !== undefined ? { caption: cmd.caption } : {}) });
+          const out = await content.applyPatch(m.id, m.version, {
+            ...(cmd.vis ? { visibility: cmd.vis } : {}),
+            ...(cmd.caption !== undefined ? { caption: cmd.caption } : {}),
+          });
           if (m.deleted) expect(out.outcome).toBe('gone');
           else {
             expect(out.outcome).toBe('updated');
@@ -303,7 +375,13 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
         case 'friend': {
           const a = users[cmd.a]!;
           const b = users[(cmd.a + cmd.offset) % USERS]!;
-          const steps: [string, string, FriendAction][] = cmd.action === 'befriend' ? [[a, b, 'request'], [b, a, 'request']] : [[a, b, cmd.action]];
+          const steps: [string, string, FriendAction][] =
+            cmd.action === 'befriend'
+              ? [
+                  [a, b, 'request'],
+                  [b, a, 'request'],
+                ]
+              : [[a, b, cmd.action]];
           for (const [x, y, action] of steps) {
             const expected = model.friend(x, y, action);
             const outcome = await friendships.change(x, y, action).then(
@@ -374,15 +452,26 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
         // Checked on every new entry, the trimmer leaves nothing at or below the floor.
         if (trimEvery === 1) expect(all.length - entries.length, `${who}: entries left at or below the floor`).toBe(0);
         const wanted = model.partition(user).filter((i) => floor === undefined || sortKey(i) > floor);
-        expect(entries.map((e) => e.contentId).sort(), `${who}: partition entries above the floor`).toEqual(wanted.map((i) => i.id).sort());
+        expect(entries.map((e) => e.contentId).sort(), `${who}: partition entries above the floor`).toEqual(
+          wanted.map((i) => i.id).sort(),
+        );
         if (trimEvery === 1) expect(entries.length, `${who}: entries above the floor`).toBeLessThanOrEqual(cap);
       }
       // The public day partitions hold exactly the public items, and each such day is listed.
       const listed = await queryAll(table, 'public-buckets');
-      const days = new Set([...listed.map((i) => i.sortKey as string), ...model.publicItems().map((i) => i.createdAt.slice(0, 10))]);
+      const days = new Set([
+        ...listed.map((i) => i.sortKey as string),
+        ...model.publicItems().map((i) => i.createdAt.slice(0, 10)),
+      ]);
       const inPublic: string[] = [];
-      for (const day of days) inPublic.push(...(await queryAll(table, `public#${day}`)).map((i) => i.contentId as string));
-      expect(inPublic.sort(), `${label}public partitions`).toEqual(model.publicItems().map((i) => i.id).sort());
+      for (const day of days)
+        inPublic.push(...(await queryAll(table, `public#${day}`)).map((i) => i.contentId as string));
+      expect(inPublic.sort(), `${label}public partitions`).toEqual(
+        model
+          .publicItems()
+          .map((i) => i.id)
+          .sort(),
+      );
       for (const i of model.publicItems()) expect(listed.map((l) => l.sortKey)).toContain(i.createdAt.slice(0, 10));
     };
     await verify(feed, reader, feedTable, '');
@@ -393,14 +482,28 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
     try {
       const rebuilt = new mods.FeedRepository(mods.db, rebuiltTable);
       const rebuiltTap = await StreamTap.open(ddb, streams, rebuiltTable, endpoints.region);
-      const result = await mods.rebuildFeeds(new mods.FeedBuilder(rebuilt, content, friendships, { cap }), content.scanKeys(), { parallel: 3 });
+      const result = await mods.rebuildFeeds(
+        new mods.FeedBuilder(rebuilt, content, friendships, { cap }),
+        content.scanKeys(),
+        { parallel: 3 },
+      );
       expect(result).toMatchObject({ done: true, items: model.items.filter((i) => !i.purged).length });
       const rebuiltTrimmer = new mods.FeedTrimmer(rebuilt, cap);
       for (let records = await rebuiltTap.take(); records.length; records = await rebuiltTap.take()) {
-        const out = await processPartialResponse({ Records: records }, rebuiltTrimmer.batchHandler(trimEvery), new BatchProcessor(EventType.DynamoDBStreams), { throwOnFullBatchFailure: false });
+        const out = await processPartialResponse(
+          { Records: records },
+          rebuiltTrimmer.batchHandler(trimEvery),
+          new BatchProcessor(EventType.DynamoDBStreams),
+          { throwOnFullBatchFailure: false },
+        );
         expect(out.batchItemFailures, 'the trimmer failed records of the rebuild').toEqual([]);
       }
-      await verify(rebuilt, new mods.FeedReader(rebuilt, content, friendships, new mods.ContentAccess(content, friendships)), rebuiltTable, 'rebuilt: ');
+      await verify(
+        rebuilt,
+        new mods.FeedReader(rebuilt, content, friendships, new mods.ContentAccess(content, friendships)),
+        rebuiltTable,
+        'rebuilt: ',
+      );
     } finally {
       await ddb.send(new DeleteTableCommand({ TableName: rebuiltTable })).catch(() => undefined);
     }
@@ -409,7 +512,11 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
     await flush();
     await verify(feed, reader, feedTable, 'rebuilt over the live feed: ');
   } finally {
-    await Promise.all([contentTable, friendshipsTable, feedTable].map((t) => ddb.send(new DeleteTableCommand({ TableName: t })).catch(() => undefined)));
+    await Promise.all(
+      [contentTable, friendshipsTable, feedTable].map((t) =>
+        ddb.send(new DeleteTableCommand({ TableName: t })).catch(() => undefined),
+      ),
+    );
   }
 }
 
@@ -418,7 +525,13 @@ async function queryAll(table: string, feedKey: string): Promise<Record<string, 
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await mods.db.send(
-      new QueryCommand({ TableName: table, KeyConditionExpression: 'feedKey = :k', ExpressionAttributeValues: { ':k': feedKey }, ConsistentRead: true, ExclusiveStartKey: startKey }),
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'feedKey = :k',
+        ExpressionAttributeValues: { ':k': feedKey },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
     );
     out.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;

@@ -15,7 +15,11 @@ import { stackEndpoints } from '../support/endpoints';
 
 const endpoints = stackEndpoints();
 
-const ddb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials: endpoints.credentials });
+const ddb = new DynamoDBClient({
+  endpoint: endpoints.dynamodb,
+  region: endpoints.region,
+  credentials: endpoints.credentials,
+});
 const tables: string[] = [];
 
 afterAll(async () => {
@@ -29,7 +33,7 @@ beforeAll(async () => {
 });
 
 describe('the feed builder under a race between an item and a friendship of its owner', () => {
-  it('ends with the item in the new friend\'s feed, though each reconciliation read the other\'s old state', async () => {
+  it("ends with the item in the new friend's feed, though each reconciliation read the other's old state", async () => {
     const suffix = randomUUID().slice(0, 8);
     const [contentTable, friendshipsTable, feedTable] = (await Promise.all(
       ['ContentTable', 'FriendshipsTable', 'FeedTable'].map((id) => cloneTable(ddb, endpoints.tables[id]!, suffix)),
@@ -43,9 +47,30 @@ describe('the feed builder under a race between an item and a friendship of its 
     // The friend has asked; the owner's answer comes in step 2. The item has both media results
     // and waits for READY (step 3).
     await friendships.change(friend, owner, 'request');
-    const item = mods.newPendingItem({ contentId: randomUUID(), ownerId: owner, visibility: 'friends', contentType: 'image/jpeg', size: 10, now: new Date('2026-05-01T10:00:00Z') });
+    const item = mods.newPendingItem({
+      contentId: randomUUID(),
+      ownerId: owner,
+      visibility: 'friends',
+      contentType: 'image/jpeg',
+      size: 10,
+      now: new Date('2026-05-01T10:00:00Z'),
+    });
     await content.createPending(item);
-    await content.recordDerivatives(item.contentId, { thumbnail: { key: `derived/${item.contentId}/t.webp`, contentType: 'image/webp', width: 8, height: 8, bytes: 8 } }, { width: 8, height: 8 }, 'ph', 'sha');
+    await content.recordDerivatives(
+      item.contentId,
+      {
+        thumbnail: {
+          key: `derived/${item.contentId}/t.webp`,
+          contentType: 'image/webp',
+          width: 8,
+          height: 8,
+          bytes: 8,
+        },
+      },
+      { width: 8, height: 8 },
+      'ph',
+      'sha',
+    );
     await content.recordMetadata(item.contentId, {});
 
     // The pair's reconciliation (its own builder, as another Lambda invocation would be).
@@ -80,6 +105,9 @@ describe('the feed builder under a race between an item and a friendship of its 
     expect(raced).toBe(true);
     expect(await friendships.mutualFriends(owner)).toEqual([friend]);
     expect((await feed.entriesOf(owner)).map((e) => e.contentId)).toEqual([item.contentId]);
-    expect((await feed.entriesOf(friend)).map((e) => e.contentId), 'the new friend\'s feed').toEqual([item.contentId]);
+    expect(
+      (await feed.entriesOf(friend)).map((e) => e.contentId),
+      "the new friend's feed",
+    ).toEqual([item.contentId]);
   });
 });

@@ -49,7 +49,11 @@ async function entriesIn(userId: string, ownerId: string): Promise<string[]> {
 
 async function patch(owner: Session, id: string, body: Record<string, unknown>) {
   const etag = (await api(endpoints, 'GET', `/content/${id}`, { token: owner.accessToken })).headers.get('etag')!;
-  const res = await api(endpoints, 'PATCH', `/content/${id}`, { token: owner.accessToken, headers: { 'if-match': etag }, body });
+  const res = await api(endpoints, 'PATCH', `/content/${id}`, {
+    token: owner.accessToken,
+    headers: { 'if-match': etag },
+    body,
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
@@ -77,7 +81,9 @@ describe('GET /feed', () => {
     await feedWhere('the public item in a stranger feed', stranger, has(id));
     expect(await feedOf(friend)).toEqual(listing(id));
     // Public items live in the day partition, not in every friend's.
-    await eventually('the friend entry moved to the public partition', async () => ((await entriesIn(friend.userId, owner.userId)).includes(id) ? undefined : true));
+    await eventually('the friend entry moved to the public partition', async () =>
+      (await entriesIn(friend.userId, owner.userId)).includes(id) ? undefined : true,
+    );
 
     await patch(owner, id, { visibility: 'private' });
     // Served feeds check the item as it is now: hidden at once, before the builder catches up.
@@ -92,7 +98,9 @@ describe('GET /feed', () => {
     expect((await api(endpoints, 'DELETE', `/content/${id}`, { token: owner.accessToken })).status).toBe(204);
     expect(await feedOf(friend)).toEqual(notListing(id));
     expect(await feedOf(owner)).toEqual(notListing(id));
-    await eventually('the entries of the deleted item gone', async () => ((await entriesIn(friend.userId, owner.userId)).includes(id) ? undefined : true));
+    await eventually('the entries of the deleted item gone', async () =>
+      (await entriesIn(friend.userId, owner.userId)).includes(id) ? undefined : true,
+    );
   });
 
   it('a new friendship backfills both feeds; unfriend and block purge them', async () => {
@@ -112,7 +120,9 @@ describe('GET /feed', () => {
     await unfriend(endpoints, a, b);
     expect(await feedOf(a)).toEqual(notListing(fromB));
     await eventually('unfriend purged both partitions', async () =>
-      (await entriesIn(a.userId, b.userId)).length + (await entriesIn(b.userId, a.userId)).length === 0 ? true : undefined,
+      (await entriesIn(a.userId, b.userId)).length + (await entriesIn(b.userId, a.userId)).length === 0
+        ? true
+        : undefined,
     );
 
     await befriend(endpoints, a, b);
@@ -121,7 +131,9 @@ describe('GET /feed', () => {
     expect(await feedOf(a)).toEqual(notListing(fromB));
     expect(await feedOf(b)).toEqual(notListing(fromA));
     await eventually('block purged both partitions', async () =>
-      (await entriesIn(a.userId, b.userId)).length + (await entriesIn(b.userId, a.userId)).length === 0 ? true : undefined,
+      (await entriesIn(a.userId, b.userId)).length + (await entriesIn(b.userId, a.userId)).length === 0
+        ? true
+        : undefined,
     );
   });
 
@@ -138,12 +150,16 @@ describe('GET /feed', () => {
     const me = await signUp(endpoints);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await readyContent(endpoints, me, { visibility: 'private' }));
-    await feedWhere('five private items in the owner feed', me, (items) => ids.every((id) => items.some((i) => i.contentId === id)));
+    await feedWhere('five private items in the owner feed', me, (items) =>
+      ids.every((id) => items.some((i) => i.contentId === id)),
+    );
     // Public items of other tests interleave; the owner's own keep their order.
     const seen: Item[] = [];
     let cursor: string | undefined;
     do {
-      const res = await api(endpoints, 'GET', `/feed?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: me.accessToken });
+      const res = await api(endpoints, 'GET', `/feed?limit=2${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: me.accessToken,
+      });
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items);
@@ -162,11 +178,19 @@ describe('GET /feed', () => {
     // Another user's cursor is refused, not followed.
     const first = await api(endpoints, 'GET', '/feed?limit=1', { token: me.accessToken });
     expect(first.body.cursor).toBeTruthy();
-    expect((await api(endpoints, 'GET', `/feed?limit=1&cursor=${first.body.cursor}`, { token: stranger.accessToken })).status).toBe(400);
+    expect(
+      (await api(endpoints, 'GET', `/feed?limit=1&cursor=${first.body.cursor}`, { token: stranger.accessToken }))
+        .status,
+    ).toBe(400);
     // Hand-made for the caller's own feed: a 400, not a 500.
     for (const before of [5, '', 'x#y']) {
-      const handMade = Buffer.from(JSON.stringify({ v: 1, scope: `feed:${me.userId}`, key: { before } })).toString('base64url');
-      expect((await api(endpoints, 'GET', `/feed?cursor=${handMade}`, { token: me.accessToken })).status, JSON.stringify(before)).toBe(400);
+      const handMade = Buffer.from(JSON.stringify({ v: 1, scope: `feed:${me.userId}`, key: { before } })).toString(
+        'base64url',
+      );
+      expect(
+        (await api(endpoints, 'GET', `/feed?cursor=${handMade}`, { token: me.accessToken })).status,
+        JSON.stringify(before),
+      ).toBe(400);
     }
     expect((await api(endpoints, 'GET', '/feed')).status).toBe(401);
   });
@@ -193,14 +217,26 @@ describe('scrolling past the precomputed window (default cap, 800)', () => {
         createdAt: at,
         updatedAt: at,
         version: 1,
-        derivatives: { thumbnail: { key: `derived/${contentId}/thumbnail.webp`, contentType: 'image/webp', width: 320, height: 320, bytes: 100 } },
+        derivatives: {
+          thumbnail: {
+            key: `derived/${contentId}/thumbnail.webp`,
+            contentType: 'image/webp',
+            width: 320,
+            height: 320,
+            bytes: 100,
+          },
+        },
         galleryOwner: poster.userId,
         galleryFriends: poster.userId,
       };
     });
     for (let i = 0; i < TOTAL; i += 25) {
       const out = await dynamo.send(
-        new BatchWriteCommand({ RequestItems: { [endpoints.tables.ContentTable!]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }),
+        new BatchWriteCommand({
+          RequestItems: {
+            [endpoints.tables.ContentTable!]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+          },
+        }),
       );
       expect(Object.keys(out.UnprocessedItems ?? {})).toEqual([]);
     }
@@ -210,22 +246,39 @@ describe('scrolling past the precomputed window (default cap, 800)', () => {
     const window = await eventually(
       "the reader's window floor",
       async () =>
-        (await dynamo.send(new GetCommand({ TableName: endpoints.tables.FeedTable, Key: { feedKey: `user#${reader.userId}`, sortKey: '~window' }, ConsistentRead: true })))
-          .Item,
+        (
+          await dynamo.send(
+            new GetCommand({
+              TableName: endpoints.tables.FeedTable,
+              Key: { feedKey: `user#${reader.userId}`, sortKey: '~window' },
+              ConsistentRead: true,
+            }),
+          )
+        ).Item,
       60_000,
       // Still going while the stream is at work: the poster's own entries, then the reader's.
-      async () => [(await entriesIn(poster.userId, poster.userId)).length, (await entriesIn(reader.userId, poster.userId)).length],
+      async () => [
+        (await entriesIn(poster.userId, poster.userId)).length,
+        (await entriesIn(reader.userId, poster.userId)).length,
+      ],
     );
     const expected = items.map((i) => ({ id: i.contentId, key: `${i.createdAt}#${i.contentId}` })).reverse();
     expect(window.floor).toBe(expected[800]!.key);
     const entries = async () => (await entriesIn(reader.userId, poster.userId)).length;
-    await eventually('800 entries of the poster in the reader partition', async () => ((await entries()) >= 800 ? true : undefined), 60_000, entries);
+    await eventually(
+      '800 entries of the poster in the reader partition',
+      async () => ((await entries()) >= 800 ? true : undefined),
+      60_000,
+      entries,
+    );
 
     const served: Item[] = [];
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const res = await api(endpoints, 'GET', `/feed?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { token: reader.accessToken });
+      const res = await api(endpoints, 'GET', `/feed?limit=100${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: reader.accessToken,
+      });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       served.push(...res.body.items);
       cursor = res.body.cursor;

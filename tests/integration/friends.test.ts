@@ -12,10 +12,15 @@ const two = () => Promise.all([signUp(endpoints), signUp(endpoints)]);
 const three = () => Promise.all([signUp(endpoints), signUp(endpoints), signUp(endpoints)]);
 
 const request = (from: Session, to: Session | string) =>
-  api(endpoints, 'POST', `/friends/${encodeURIComponent(typeof to === 'string' ? to : to.userId)}`, { token: from.accessToken });
-const remove = (from: Session, to: Session) => api(endpoints, 'DELETE', `/friends/${to.userId}`, { token: from.accessToken });
-const block = (from: Session, to: Session) => api(endpoints, 'POST', `/blocks/${to.userId}`, { token: from.accessToken });
-const unblock = (from: Session, to: Session) => api(endpoints, 'DELETE', `/blocks/${to.userId}`, { token: from.accessToken });
+  api(endpoints, 'POST', `/friends/${encodeURIComponent(typeof to === 'string' ? to : to.userId)}`, {
+    token: from.accessToken,
+  });
+const remove = (from: Session, to: Session) =>
+  api(endpoints, 'DELETE', `/friends/${to.userId}`, { token: from.accessToken });
+const block = (from: Session, to: Session) =>
+  api(endpoints, 'POST', `/blocks/${to.userId}`, { token: from.accessToken });
+const unblock = (from: Session, to: Session) =>
+  api(endpoints, 'DELETE', `/blocks/${to.userId}`, { token: from.accessToken });
 
 async function lists(session: Session) {
   const res = await api(endpoints, 'GET', '/friends', { token: session.accessToken });
@@ -33,7 +38,11 @@ const EMPTY = { friends: [], incoming: [], outgoing: [], blocked: [] };
 /** The items stored in a user's partition of the Friendships table. */
 async function storedEdges(session: Session) {
   const out = await dynamo.send(
-    new QueryCommand({ TableName: endpoints.tables.FriendshipsTable, KeyConditionExpression: 'userId = :u', ExpressionAttributeValues: { ':u': session.userId } }),
+    new QueryCommand({
+      TableName: endpoints.tables.FriendshipsTable,
+      KeyConditionExpression: 'userId = :u',
+      ExpressionAttributeValues: { ':u': session.userId },
+    }),
   );
   return out.Items ?? [];
 }
@@ -50,8 +59,14 @@ describe('friend requests', () => {
     expect(asked.status, JSON.stringify(asked.body)).toBe(200);
     expect(asked.body).toEqual({ userId: ben.userId, state: 'outgoing', requestedAt: expect.any(String) });
 
-    expect(await lists(ann)).toEqual({ ...EMPTY, outgoing: [{ userId: ben.userId, requestedAt: asked.body.requestedAt }] });
-    expect(await lists(ben)).toEqual({ ...EMPTY, incoming: [{ userId: ann.userId, requestedAt: asked.body.requestedAt }] });
+    expect(await lists(ann)).toEqual({
+      ...EMPTY,
+      outgoing: [{ userId: ben.userId, requestedAt: asked.body.requestedAt }],
+    });
+    expect(await lists(ben)).toEqual({
+      ...EMPTY,
+      incoming: [{ userId: ann.userId, requestedAt: asked.body.requestedAt }],
+    });
 
     const accepted = await request(ben, ann);
     expect(accepted.status).toBe(200);
@@ -215,7 +230,7 @@ describe('blocks', () => {
     expect((await remove(ann, ben)).status).toBe(204);
   });
 
-  it('keeps the other side\'s block when one of two blocks is lifted', async () => {
+  it("keeps the other side's block when one of two blocks is lifted", async () => {
     await block(ann, ben);
     await block(ben, ann);
     expect(await lists(ben)).toEqual({ ...EMPTY, blocked: [{ userId: ann.userId }] });
@@ -276,7 +291,9 @@ describe('bad input', () => {
     const res = await request(ann, 'nobody-has-this-id');
     expect(res.status).toBe(200);
     expect(res.body.state).toBe('outgoing');
-    expect((await api(endpoints, 'DELETE', '/friends/nobody-has-this-id', { token: ann.accessToken })).status).toBe(204);
+    expect((await api(endpoints, 'DELETE', '/friends/nobody-has-this-id', { token: ann.accessToken })).status).toBe(
+      204,
+    );
   });
 
   it('needs a token on every route', async () => {

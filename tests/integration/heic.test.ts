@@ -8,12 +8,21 @@ import { MediaStorage } from '#shared/adapters/media-storage';
 import { heifExifExtents, parseHeifMeta } from '#shared/media/heif';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, listKeys } from '../support/aws';
-import { corners, ensureHeifTools, IPHONE_EXIF, fingerprint, gridDifference, heicTwin, heifEncWithTrailingExif, quadrantHeic, UPRIGHT } from '../support/heif-fixtures';
+import {
+  corners,
+  ensureHeifTools,
+  IPHONE_EXIF,
+  fingerprint,
+  gridDifference,
+  heicTwin,
+  heifEncWithTrailingExif,
+  quadrantHeic,
+  UPRIGHT,
+} from '../support/heif-fixtures';
 import { stackEndpoints } from '../support/endpoints';
 
 const endpoints = stackEndpoints();
 let owner: Session;
-
 
 beforeAll(async () => {
   ensureHeifTools();
@@ -21,7 +30,10 @@ beforeAll(async () => {
 });
 
 async function upload(data: Buffer, contentType: string): Promise<string> {
-  const created = await api(endpoints, 'POST', '/content', { token: owner.accessToken, body: { contentType, size: data.length, visibility: 'private' } });
+  const created = await api(endpoints, 'POST', '/content', {
+    token: owner.accessToken,
+    body: { contentType, size: data.length, visibility: 'private' },
+  });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   await postToS3(created.body, data, contentType, contentType === 'image/heic' ? 'IMG_0001.HEIC' : 'IMG_0001.JPG');
   return created.body.contentId as string;
@@ -40,11 +52,19 @@ describe('HEIC uploads', () => {
     expect(heic.length).toBeGreaterThan(256 * 1024); // the metadata function reads only the head
 
     const [jpegId, heicId] = await Promise.all([upload(jpeg, 'image/jpeg'), upload(heic, 'image/heic')]);
-    const [twin, item] = await Promise.all([jpegId, heicId].map(async (id) => (await waitForProcessed(endpoints, owner.accessToken, id)).body));
+    const [twin, item] = await Promise.all(
+      [jpegId, heicId].map(async (id) => (await waitForProcessed(endpoints, owner.accessToken, id)).body),
+    );
     expect(twin.status).toBe('READY');
     expect(item.status, item.reason).toBe('READY');
 
-    expect(item.metadata).toMatchObject({ width: 1200, height: 1600, takenAt: '2024-06-01T14:03:22+02:00', make: 'Apple', model: 'iPhone 15 Pro' });
+    expect(item.metadata).toMatchObject({
+      width: 1200,
+      height: 1600,
+      takenAt: '2024-06-01T14:03:22+02:00',
+      make: 'Apple',
+      model: 'iPhone 15 Pro',
+    });
     expect(item.metadata.gps.latitude).toBeCloseTo(48.858222, 5);
     expect(item.metadata.gps.longitude).toBeCloseTo(2.2945, 5);
     expect(item.metadata).toEqual(twin.metadata);
@@ -52,13 +72,22 @@ describe('HEIC uploads', () => {
 
     // The metadata function's size, read from the first 256 KiB (libvips cannot: it wants the whole file).
     const { dynamo, s3 } = clients(endpoints);
-    const stored = (await dynamo.send(new GetCommand({ TableName: endpoints.tables.ContentTable, Key: { contentId: heicId }, ConsistentRead: true }))).Item!;
+    const stored = (
+      await dynamo.send(
+        new GetCommand({ TableName: endpoints.tables.ContentTable, Key: { contentId: heicId }, ConsistentRead: true }),
+      )
+    ).Item!;
     expect(stored.exif).toMatchObject({ width: 1200, height: 1600, make: 'Apple' });
 
-    const names = (urls: Record<string, unknown>) => Object.keys(urls).filter((n) => n !== 'original').sort();
+    const names = (urls: Record<string, unknown>) =>
+      Object.keys(urls)
+        .filter((n) => n !== 'original')
+        .sort();
     expect(names(item.urls)).toEqual(names(twin.urls));
     expect(names(item.urls)).toEqual(expect.arrayContaining(['display', 'thumbnail']));
-    expect((await listKeys(s3, endpoints.bucket, `derived/${heicId}/`)).sort()).toEqual(names(item.urls).map((n) => `derived/${heicId}/${n}.webp`));
+    expect((await listKeys(s3, endpoints.bucket, `derived/${heicId}/`)).sort()).toEqual(
+      names(item.urls).map((n) => `derived/${heicId}/${n}.webp`),
+    );
     for (const name of names(item.urls)) {
       const [a, b] = [twin.urls[name], item.urls[name]];
       expect(b.contentType).toBe('image/webp');
@@ -75,14 +104,23 @@ describe('HEIC uploads', () => {
     expect(heic.length).toBeGreaterThan(256 * 1024);
     const { body: item } = await waitForProcessed(endpoints, owner.accessToken, await upload(heic, 'image/heic'));
     expect(item.status, item.reason).toBe('READY');
-    expect(item.metadata).toMatchObject({ width: 1600, height: 1200, takenAt: '2024-06-01T14:03:22+02:00', make: 'Apple', model: 'iPhone 15 Pro' });
+    expect(item.metadata).toMatchObject({
+      width: 1600,
+      height: 1200,
+      takenAt: '2024-06-01T14:03:22+02:00',
+      make: 'Apple',
+      model: 'iPhone 15 Pro',
+    });
     expect(item.metadata.gps.latitude).toBeCloseTo(48.858222, 5);
 
     // An Exif item said to lie past the end of the file: libheif refuses the file, and the metadata
     // function's fetch past the end is no error either (no retry loop).
     const pointsAway = Buffer.from(heic);
     const extents = heifExifExtents(parseHeifMeta(heic))!;
-    const offsetAt = pointsAway.indexOf(Buffer.from(extents[0]!.offset.toString(16).padStart(8, '0'), 'hex'), pointsAway.indexOf('iloc', 0, 'latin1'));
+    const offsetAt = pointsAway.indexOf(
+      Buffer.from(extents[0]!.offset.toString(16).padStart(8, '0'), 'hex'),
+      pointsAway.indexOf('iloc', 0, 'latin1'),
+    );
     pointsAway.writeUInt32BE(heic.length + 4096, offsetAt);
     expect(heifExifExtents(parseHeifMeta(pointsAway))![0]!.offset).toBeGreaterThan(heic.length);
     const awayId = await upload(pointsAway, 'image/heic');

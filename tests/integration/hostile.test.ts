@@ -44,7 +44,9 @@ async function failureLines(): Promise<Map<string, string[]>> {
 }
 
 function newFailures(before: Map<string, string[]>, after: Map<string, string[]>): string[] {
-  return [...after].flatMap(([name, lines]) => lines.slice(before.get(name)?.length ?? 0).map((line) => `${name}: ${line.slice(0, 400)}`));
+  return [...after].flatMap(([name, lines]) =>
+    lines.slice(before.get(name)?.length ?? 0).map((line) => `${name}: ${line.slice(0, 400)}`),
+  );
 }
 
 async function ticket(session: Session, contentType: string, size: number) {
@@ -75,8 +77,22 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (!rows.length) return;
-  const header: Row = { file: 'file', declared: 'declared type', bytes: 0, expect: 'reject', outcome: 'outcome', reason: 'reason' };
-  const cells = (r: Row, i: number) => [r.file, r.declared, i < 0 ? 'size (bytes)' : String(r.bytes), i < 0 ? 'expected' : r.expect, r.outcome, r.reason];
+  const header: Row = {
+    file: 'file',
+    declared: 'declared type',
+    bytes: 0,
+    expect: 'reject',
+    outcome: 'outcome',
+    reason: 'reason',
+  };
+  const cells = (r: Row, i: number) => [
+    r.file,
+    r.declared,
+    i < 0 ? 'size (bytes)' : String(r.bytes),
+    i < 0 ? 'expected' : r.expect,
+    r.outcome,
+    r.reason,
+  ];
   const table = [cells(header, -1), ...rows.map((r, i) => cells(r, i))];
   const widths = table[0]!.map((_, c) => Math.max(...table.map((line) => line[c]!.length)));
   const line = (values: string[]) => `| ${values.map((v, c) => v.padEnd(widths[c]!)).join(' | ')} |`;
@@ -93,17 +109,26 @@ afterAll(() => {
 
 describe('hostile uploads', () => {
   it('refuses a ticket for a zero-byte upload (the app must declare a size of at least 1)', async () => {
-    const res = await api(endpoints, 'POST', '/content', { token: user.accessToken, body: { contentType: 'image/jpeg', size: 0 } });
+    const res = await api(endpoints, 'POST', '/content', {
+      token: user.accessToken,
+      body: { contentType: 'image/jpeg', size: 0 },
+    });
     expect(res.status).toBe(400);
   });
 
   it('ends every must-reject file REJECTED with a reason and no derivative, without a crash', async () => {
     const failuresBefore = await failureLines();
     // Uploaded together, as a burst of bad clients would: the functions run up to 4 at a time.
-    const uploads = await Promise.all(files.map(async (f) => ({ f, id: await upload(user, f.data, f.declaredType, f.declaredSize ?? f.data.length) })));
+    const uploads = await Promise.all(
+      files.map(async (f) => ({ f, id: await upload(user, f.data, f.declaredType, f.declaredSize ?? f.data.length) })),
+    );
     uploaded.push(...uploads);
     const settled = await Promise.all(
-      uploads.map(async ({ f, id }) => ({ f, id, res: await waitForProcessed(endpoints, user.accessToken, id, 90_000).catch((e: Error) => e) })),
+      uploads.map(async ({ f, id }) => ({
+        f,
+        id,
+        res: await waitForProcessed(endpoints, user.accessToken, id, 90_000).catch((e: Error) => e),
+      })),
     );
     // A derivative written by one function while the other rejected is removed after the fact:
     // look at S3 only once nothing is in flight.
@@ -112,7 +137,14 @@ describe('hostile uploads', () => {
     // Every file is checked, and the test then fails listing every file that went wrong.
     await softly(async (soft) => {
       for (const { f, id, res } of settled) {
-        const row: Row = { file: f.name, declared: f.declaredType, bytes: f.data.length, expect: f.expect, outcome: '', reason: '' };
+        const row: Row = {
+          file: f.name,
+          declared: f.declaredType,
+          bytes: f.data.length,
+          expect: f.expect,
+          outcome: '',
+          reason: '',
+        };
         rows.push(row);
         if (res instanceof Error) {
           row.outcome = 'STUCK';
@@ -128,21 +160,32 @@ describe('hostile uploads', () => {
         const derived = await listKeys(s3, endpoints.bucket, `derived/${id}/`);
         if (f.expect === 'reject' || view.body.status === 'REJECTED') {
           soft(view.body.status, `${f.name}: status`).toBe('REJECTED');
-          soft(typeof view.body.reason === 'string' && view.body.reason.trim().length > 0, `${f.name}: a reason`).toBe(true);
+          soft(typeof view.body.reason === 'string' && view.body.reason.trim().length > 0, `${f.name}: a reason`).toBe(
+            true,
+          );
           if (f.reason) soft(view.body.reason, `${f.name}: reason`).toMatch(f.reason);
           soft(view.body.urls, `${f.name}: no URLs`).toEqual({});
           soft(derived, `${f.name}: derivatives in S3`).toEqual([]);
         } else {
           // Tolerated: a real picture despite its hostile part. Only re-encoded WebP is served.
           soft(view.body.status, `${f.name}: status`).toBe('READY');
-          soft(derived.sort(), `${f.name}: derivatives`).toEqual([`derived/${id}/display.webp`, `derived/${id}/thumbnail.webp`]);
+          soft(derived.sort(), `${f.name}: derivatives`).toEqual([
+            `derived/${id}/display.webp`,
+            `derived/${id}/thumbnail.webp`,
+          ]);
           const thumb = await fetch(view.body.urls.thumbnail.url);
           soft(thumb.status, `${f.name}: thumbnail GET`).toBe(200);
           const bytes = Buffer.from(await thumb.arrayBuffer());
           const meta = await sharp(bytes).metadata();
           soft([meta.format, meta.exif], `${f.name}: thumbnail is WebP without EXIF`).toEqual(['webp', undefined]);
-          soft(bytes.includes(Buffer.from('PK\x03\x04', 'latin1')) || bytes.includes(Buffer.from('<script', 'latin1')), `${f.name}: payload in thumbnail`).toBe(false);
-          soft(view.body.metadata?.make ?? view.body.metadata?.model ?? view.body.metadata?.gps, `${f.name}: junk EXIF kept`).toBeUndefined();
+          soft(
+            bytes.includes(Buffer.from('PK\x03\x04', 'latin1')) || bytes.includes(Buffer.from('<script', 'latin1')),
+            `${f.name}: payload in thumbnail`,
+          ).toBe(false);
+          soft(
+            view.body.metadata?.make ?? view.body.metadata?.model ?? view.body.metadata?.gps,
+            `${f.name}: junk EXIF kept`,
+          ).toBeUndefined();
         }
       }
 
@@ -167,12 +210,20 @@ describe('hostile uploads', () => {
   it('still cascades deletes after the suite: a rejected and a tolerated item lose their files', async () => {
     const pick = (name: string) => uploaded.find((u) => u.f.name === name)!.id;
     const ids = [pick('11-jpeg-no-image'), pick('16-huge-exif')];
-    for (const id of ids) expect((await api(endpoints, 'DELETE', `/content/${id}`, { token: user.accessToken })).status).toBe(204);
+    for (const id of ids)
+      expect((await api(endpoints, 'DELETE', `/content/${id}`, { token: user.accessToken })).status).toBe(204);
     for (const id of ids) {
-      await eventually(`the files of ${id} to be removed`, async () => {
-        const left = [...(await listKeys(s3, endpoints.bucket, `uploads/${user.userId}/${id}`)), ...(await listKeys(s3, endpoints.bucket, `derived/${id}/`))];
-        return left.length === 0 ? true : undefined;
-      }, 30_000);
+      await eventually(
+        `the files of ${id} to be removed`,
+        async () => {
+          const left = [
+            ...(await listKeys(s3, endpoints.bucket, `uploads/${user.userId}/${id}`)),
+            ...(await listKeys(s3, endpoints.bucket, `derived/${id}/`)),
+          ];
+          return left.length === 0 ? true : undefined;
+        },
+        30_000,
+      );
     }
   }, 90_000);
 });
@@ -181,9 +232,11 @@ describe('awkward keys on the uploads topic', () => {
   /** The key as S3 puts it in an event: URL-encoded, '+' for spaces, '/' kept. */
   const s3Encoded = (key: string) => encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
 
-  const s3Event = (rawKey: unknown, size: unknown, eventName?: string) => s3EventMessage(endpoints, rawKey, size, eventName);
+  const s3Event = (rawKey: unknown, size: unknown, eventName?: string) =>
+    s3EventMessage(endpoints, rawKey, size, eventName);
 
-  const publish = (message: string) => sns.send(new PublishCommand({ TopicArn: endpoints.topics.UploadsTopic, Message: message }));
+  const publish = (message: string) =>
+    sns.send(new PublishCommand({ TopicArn: endpoints.topics.UploadsTopic, Message: message }));
 
   it('skips keys with spaces, +, unicode and %-escapes, existing or not, without a crash; the pipeline keeps going', async () => {
     await waitForAsyncIdle(endpoints, 60_000);
@@ -214,7 +267,10 @@ describe('awkward keys on the uploads topic', () => {
       `uploads/../uploads/${user.userId}/${pendingId}`,
     ];
     // Written with the SDK: the local S3 sends its own notifications for these too.
-    for (const key of existing) await s3.send(new PutObjectCommand({ Bucket: endpoints.bucket, Key: key, Body: picture, ContentType: 'image/jpeg' }));
+    for (const key of existing)
+      await s3.send(
+        new PutObjectCommand({ Bucket: endpoints.bucket, Key: key, Body: picture, ContentType: 'image/jpeg' }),
+      );
     await waitForAsyncIdle(endpoints);
 
     const missing = [
@@ -228,7 +284,9 @@ describe('awkward keys on the uploads topic', () => {
       ...[...existing, ...missing].map((key) => s3Event(s3Encoded(key), picture.length)),
       // The same keys double-encoded, and escapes that do not decode.
       ...existing.map((key) => s3Event(s3Encoded(s3Encoded(key)), picture.length)),
-      ...['%', '%E0%A4%A', '%ZZ', `uploads/${user.userId}/%C0%AF`, `uploads%2F${user.userId}%2F${pendingId}%`].map((raw) => s3Event(raw, 10)),
+      ...['%', '%E0%A4%A', '%ZZ', `uploads/${user.userId}/%C0%AF`, `uploads%2F${user.userId}%2F${pendingId}%`].map(
+        (raw) => s3Event(raw, 10),
+      ),
       // The READY item's own key, encoded every way S3 might: a duplicate, skipped.
       s3Event(readyKey.replace(/\//g, '%2F'), readyJpeg.length),
       s3Event(readyKey, 'not a number'),
@@ -238,7 +296,9 @@ describe('awkward keys on the uploads topic', () => {
       s3Event(null, 10),
       JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: endpoints.bucket }),
       JSON.stringify({ Records: 'not a list' }),
-      JSON.stringify({ Records: [null, {}, { eventName: 'ObjectCreated:Put' }, { eventName: 'ObjectCreated:Put', s3: {} }] }),
+      JSON.stringify({
+        Records: [null, {}, { eventName: 'ObjectCreated:Put' }, { eventName: 'ObjectCreated:Put', s3: {} }],
+      }),
       'not json at all',
     ];
     await Promise.all(messages.map(publish));
@@ -246,15 +306,25 @@ describe('awkward keys on the uploads topic', () => {
 
     // No function failed (nothing went to an on-failure destination), nothing was derived or removed.
     expect(newFailures(failuresBefore, await failureLines())).toEqual([]);
-    expect((await listKeys(s3, endpoints.bucket, 'derived/')).sort()).toEqual([...derivedBefore, ...derivedOfReady].sort());
+    expect((await listKeys(s3, endpoints.bucket, 'derived/')).sort()).toEqual(
+      [...derivedBefore, ...derivedOfReady].sort(),
+    );
     for (const key of existing) {
       await expect(s3.send(new HeadObjectCommand({ Bucket: endpoints.bucket, Key: key })), key).resolves.toBeTruthy();
     }
     const readyAfter = (await api(endpoints, 'GET', `/content/${readyId}`, { token: user.accessToken })).body;
-    expect([readyAfter.status, readyAfter.version, readyAfter.updatedAt]).toEqual(['READY', ready.version, ready.updatedAt]);
-    expect((await api(endpoints, 'GET', `/content/${pendingId}`, { token: user.accessToken })).body.status).toBe('PENDING');
+    expect([readyAfter.status, readyAfter.version, readyAfter.updatedAt]).toEqual([
+      'READY',
+      ready.version,
+      ready.updatedAt,
+    ]);
+    expect((await api(endpoints, 'GET', `/content/${pendingId}`, { token: user.accessToken })).body.status).toBe(
+      'PENDING',
+    );
 
-    await s3.send(new DeleteObjectsCommand({ Bucket: endpoints.bucket, Delete: { Objects: existing.map((Key) => ({ Key })) } }));
+    await s3.send(
+      new DeleteObjectsCommand({ Bucket: endpoints.bucket, Delete: { Objects: existing.map((Key) => ({ Key })) } }),
+    );
     await waitForAsyncIdle(endpoints);
     expect(newFailures(failuresBefore, await failureLines())).toEqual([]);
 
@@ -262,4 +332,3 @@ describe('awkward keys on the uploads topic', () => {
     await expectGoodUploadReady(4);
   }, 180_000);
 });
-

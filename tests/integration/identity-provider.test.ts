@@ -91,7 +91,10 @@ describe('local identity provider', () => {
     expect(Object.keys(jwks.keys[0]!).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
     expect(jwks.keys[0]).toMatchObject({ alg: 'RS256', kty: 'RSA', use: 'sig' });
 
-    const config = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const config = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(config.issuer).toBe(idp.issuer);
     expect(config.jwks_uri).toBe(idp.jwksUrl);
 
@@ -100,7 +103,12 @@ describe('local identity provider', () => {
 
   it('signs up a user, auto-confirmed', async () => {
     const out = await client.send(
-      new SignUpCommand({ ClientId: clientId, Username: email, Password: password, UserAttributes: [{ Name: 'email', Value: email }] }),
+      new SignUpCommand({
+        ClientId: clientId,
+        Username: email,
+        Password: password,
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
     );
     expect(out.UserConfirmed).toBe(true);
     expect(out.UserSub).toMatch(UUID);
@@ -109,8 +117,14 @@ describe('local identity provider', () => {
 
   it('refuses a second sign-up with the same email, in any case', async () => {
     for (const username of [email, email.toLowerCase()]) {
-      const error = await errorOf(client.send(new SignUpCommand({ ClientId: clientId, Username: username, Password: password })));
-      expect(error).toEqual({ name: 'UsernameExistsException', message: 'An account with the given email already exists.', status: 400 });
+      const error = await errorOf(
+        client.send(new SignUpCommand({ ClientId: clientId, Username: username, Password: password })),
+      );
+      expect(error).toEqual({
+        name: 'UsernameExistsException',
+        message: 'An account with the given email already exists.',
+        status: 400,
+      });
     }
   });
 
@@ -119,46 +133,115 @@ describe('local identity provider', () => {
     ['no lowercase letter', 'ABCDEFGHIJ123', 'Password must have lowercase characters'],
     ['no number', 'abcdefghijklmn', 'Password must have numeric characters'],
   ])('refuses a weak password (%s)', async (_, weak, why) => {
-    const error = await errorOf(client.send(new SignUpCommand({ ClientId: clientId, Username: `weak.${Date.now()}@example.com`, Password: weak })));
-    expect(error).toEqual({ name: 'InvalidPasswordException', message: `Password did not conform with policy: ${why}`, status: 400 });
+    const error = await errorOf(
+      client.send(
+        new SignUpCommand({ ClientId: clientId, Username: `weak.${Date.now()}@example.com`, Password: weak }),
+      ),
+    );
+    expect(error).toEqual({
+      name: 'InvalidPasswordException',
+      message: `Password did not conform with policy: ${why}`,
+      status: 400,
+    });
   });
 
   it('accepts a password meeting the pool policy exactly (10 chars, lowercase, number)', async () => {
-    const out = await client.send(new SignUpCommand({ ClientId: clientId, Username: `min.${Date.now()}@example.com`, Password: 'abcdefghi1' }));
+    const out = await client.send(
+      new SignUpCommand({ ClientId: clientId, Username: `min.${Date.now()}@example.com`, Password: 'abcdefghi1' }),
+    );
     expect(out.UserConfirmed).toBe(true);
   });
 
   it('refuses bad input with InvalidParameterException', async () => {
-    const notEmail = await errorOf(client.send(new SignUpCommand({ ClientId: clientId, Username: 'alice', Password: password })));
-    expect(notEmail).toMatchObject({ name: 'InvalidParameterException', message: 'Username should be an email.', status: 400 });
+    const notEmail = await errorOf(
+      client.send(new SignUpCommand({ ClientId: clientId, Username: 'alice', Password: password })),
+    );
+    expect(notEmail).toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'Username should be an email.',
+      status: 400,
+    });
 
     const attribute = await errorOf(
-      client.send(new SignUpCommand({ ClientId: clientId, Username: `x.${Date.now()}@example.com`, Password: password, UserAttributes: [{ Name: 'custom:role', Value: 'admin' }] })),
+      client.send(
+        new SignUpCommand({
+          ClientId: clientId,
+          Username: `x.${Date.now()}@example.com`,
+          Password: password,
+          UserAttributes: [{ Name: 'custom:role', Value: 'admin' }],
+        }),
+      ),
     );
     expect(attribute.name).toBe('InvalidParameterException');
 
-    const noPassword = await errorOf(client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email } })));
-    expect(noPassword).toMatchObject({ name: 'InvalidParameterException', message: 'Missing required parameter PASSWORD' });
+    const noPassword = await errorOf(
+      client.send(
+        new InitiateAuthCommand({
+          ClientId: clientId,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: email },
+        }),
+      ),
+    );
+    expect(noPassword).toMatchObject({
+      name: 'InvalidParameterException',
+      message: 'Missing required parameter PASSWORD',
+    });
 
-    const srp = await errorOf(client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_SRP_AUTH', AuthParameters: { USERNAME: email, SRP_A: 'abc' } })));
+    const srp = await errorOf(
+      client.send(
+        new InitiateAuthCommand({
+          ClientId: clientId,
+          AuthFlow: 'USER_SRP_AUTH',
+          AuthParameters: { USERNAME: email, SRP_A: 'abc' },
+        }),
+      ),
+    );
     expect(srp.name).toBe('InvalidParameterException');
   });
 
   it('refuses an unknown app client with ResourceNotFoundException', async () => {
-    const signUp = await errorOf(client.send(new SignUpCommand({ ClientId: 'wrongclient', Username: `y.${Date.now()}@example.com`, Password: password })));
-    expect(signUp).toEqual({ name: 'ResourceNotFoundException', message: 'User pool client wrongclient does not exist.', status: 400 });
+    const signUp = await errorOf(
+      client.send(
+        new SignUpCommand({ ClientId: 'wrongclient', Username: `y.${Date.now()}@example.com`, Password: password }),
+      ),
+    );
+    expect(signUp).toEqual({
+      name: 'ResourceNotFoundException',
+      message: 'User pool client wrongclient does not exist.',
+      status: 400,
+    });
     const auth = await errorOf(
-      client.send(new InitiateAuthCommand({ ClientId: 'wrongclient', AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } })),
+      client.send(
+        new InitiateAuthCommand({
+          ClientId: 'wrongclient',
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: email, PASSWORD: password },
+        }),
+      ),
     );
     expect(auth.name).toBe('ResourceNotFoundException');
   });
 
   it('refuses a wrong password or an unknown user alike (NotAuthorizedException)', async () => {
-    for (const [username, pw] of [[email, 'wrong password 1'], [`nobody.${Date.now()}@example.com`, password]] as const) {
+    for (const [username, pw] of [
+      [email, 'wrong password 1'],
+      [`nobody.${Date.now()}@example.com`, password],
+    ] as const) {
       const error = await errorOf(
-        client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD: pw } })),
+        client.send(
+          new InitiateAuthCommand({
+            ClientId: clientId,
+            AuthFlow: 'USER_PASSWORD_AUTH',
+            AuthParameters: { USERNAME: username, PASSWORD: pw },
+          }),
+        ),
       );
-      expect(error).toEqual({ name: 'NotAuthorizedException', message: 'Incorrect username or password.', status: 400 });
+      expect(error).toEqual({
+        name: 'NotAuthorizedException',
+        message: 'Incorrect username or password.',
+        status: 400,
+      });
     }
   });
 
@@ -172,11 +255,18 @@ describe('local identity provider', () => {
 
     const wrong = await post(
       'AWSCognitoIdentityProviderService.InitiateAuth',
-      JSON.stringify({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: 'nope nope 1' } }),
+      JSON.stringify({
+        ClientId: clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: 'nope nope 1' },
+      }),
     );
     expect(wrong.status).toBe(400);
     expect(wrong.headers.get('content-type')).toBe('application/x-amz-json-1.1');
-    expect(await wrong.json()).toEqual({ __type: 'NotAuthorizedException', message: 'Incorrect username or password.' });
+    expect(await wrong.json()).toEqual({
+      __type: 'NotAuthorizedException',
+      message: 'Incorrect username or password.',
+    });
 
     const unknown = await post('AWSCognitoIdentityProviderService.AdminDeleteUser', '{}');
     expect(unknown.status).toBe(400);
@@ -189,7 +279,10 @@ describe('local identity provider', () => {
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { __type: string }).__type).toBe('SerializationException');
 
-    const badTypes = await post('AWSCognitoIdentityProviderService.SignUp', JSON.stringify({ ClientId: clientId, Username: 42, Password: ['x'] }));
+    const badTypes = await post(
+      'AWSCognitoIdentityProviderService.SignUp',
+      JSON.stringify({ ClientId: clientId, Username: 42, Password: ['x'] }),
+    );
     expect(badTypes.status).toBe(400);
     expect(((await badTypes.json()) as { __type: string }).__type).toBe('InvalidParameterException');
   });
@@ -204,7 +297,11 @@ describe('local identity provider', () => {
 
   it('signs in with USER_PASSWORD_AUTH and issues tokens with Cognito claims', async () => {
     const out = await client.send(
-      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }),
+      new InitiateAuthCommand({
+        ClientId: clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
     );
     expect(out.ChallengeParameters).toEqual({});
     const result = out.AuthenticationResult!;
@@ -219,7 +316,20 @@ describe('local identity provider', () => {
 
     const access = (await jwtVerify(accessToken, jwks, { issuer: idp.issuer, algorithms: ['RS256'] })).payload;
     expect(Object.keys(access).sort()).toEqual(
-      ['auth_time', 'client_id', 'event_id', 'exp', 'iat', 'iss', 'jti', 'origin_jti', 'scope', 'sub', 'token_use', 'username'].sort(),
+      [
+        'auth_time',
+        'client_id',
+        'event_id',
+        'exp',
+        'iat',
+        'iss',
+        'jti',
+        'origin_jti',
+        'scope',
+        'sub',
+        'token_use',
+        'username',
+      ].sort(),
     );
     expect(access).toMatchObject({
       sub: userSub,
@@ -234,7 +344,9 @@ describe('local identity provider', () => {
     expect(access.jti).toMatch(UUID);
     expect(access.aud).toBeUndefined();
 
-    const id = (await jwtVerify(result.IdToken!, jwks, { issuer: idp.issuer, audience: clientId, algorithms: ['RS256'] })).payload;
+    const id = (
+      await jwtVerify(result.IdToken!, jwks, { issuer: idp.issuer, audience: clientId, algorithms: ['RS256'] })
+    ).payload;
     expect(id).toMatchObject({
       sub: userSub,
       aud: clientId,
@@ -253,7 +365,11 @@ describe('local identity provider', () => {
   it('signs in with the email in another case, or with the internal username', async () => {
     for (const login of [email.toUpperCase(), userSub]) {
       const out = await client.send(
-        new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: login, PASSWORD: password } }),
+        new InitiateAuthCommand({
+          ClientId: clientId,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: login, PASSWORD: password },
+        }),
       );
       expect(out.AuthenticationResult?.AccessToken).toEqual(expect.any(String));
     }
@@ -263,19 +379,35 @@ describe('local identity provider', () => {
     const jwks = createRemoteJWKSet(new URL(idp.jwksUrl));
     const before = (await jwtVerify(accessToken, jwks, { issuer: idp.issuer })).payload;
     const out = await client.send(
-      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: refreshToken } }),
+      new InitiateAuthCommand({
+        ClientId: clientId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: refreshToken },
+      }),
     );
     const result = out.AuthenticationResult!;
     expect(result.RefreshToken).toBeUndefined();
     expect(result).toMatchObject({ ExpiresIn: 3600, TokenType: 'Bearer', IdToken: expect.any(String) });
     const after = (await jwtVerify(result.AccessToken!, jwks, { issuer: idp.issuer })).payload;
-    expect(after).toMatchObject({ sub: userSub, token_use: 'access', client_id: clientId, auth_time: before.auth_time, origin_jti: before.origin_jti });
+    expect(after).toMatchObject({
+      sub: userSub,
+      token_use: 'access',
+      client_id: clientId,
+      auth_time: before.auth_time,
+      origin_jti: before.origin_jti,
+    });
     expect(after.jti).not.toBe(before.jti);
   });
 
   it('refuses an unknown refresh token', async () => {
     const error = await errorOf(
-      client.send(new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: `${refreshToken}x` } })),
+      client.send(
+        new InitiateAuthCommand({
+          ClientId: clientId,
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          AuthParameters: { REFRESH_TOKEN: `${refreshToken}x` },
+        }),
+      ),
     );
     expect(error).toEqual({ name: 'NotAuthorizedException', message: 'Invalid Refresh Token', status: 400 });
   });
@@ -287,12 +419,15 @@ describe('local identity provider', () => {
     expect(users).toMatch(/"passwordHash": "scrypt\$/);
     const refresh = await readFile(join(options.dataDir, REFRESH_TOKENS_FILE), 'utf8');
     expect(refresh).not.toContain(refreshToken);
-    const key = JSON.parse(await readFile(join(options.dataDir, SIGNING_KEY_FILE), 'utf8')) as { privateJwk: { d?: string } };
+    const key = JSON.parse(await readFile(join(options.dataDir, SIGNING_KEY_FILE), 'utf8')) as {
+      privateJwk: { d?: string };
+    };
     expect(key.privateJwk.d).toEqual(expect.any(String));
 
     const printed = consoleOutput.join('\n');
     expect(printed).toContain('InitiateAuth 200'); // the provider did log: the check below is not vacuous
-    for (const secret of [password, refreshToken, accessToken, email, email.toLowerCase()]) expect(printed).not.toContain(secret);
+    for (const secret of [password, refreshToken, accessToken, email, email.toLowerCase()])
+      expect(printed).not.toContain(secret);
   });
 
   it('keeps users and keys across a restart with the same dataDir', async () => {
@@ -309,30 +444,54 @@ describe('local identity provider', () => {
     expect(payload.sub).toBe(userSub);
 
     const login = await client.send(
-      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: email, PASSWORD: password } }),
+      new InitiateAuthCommand({
+        ClientId: clientId,
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
     );
-    expect((await jwtVerify(login.AuthenticationResult!.AccessToken!, jwks, { issuer: idp.issuer })).payload.sub).toBe(userSub);
+    expect((await jwtVerify(login.AuthenticationResult!.AccessToken!, jwks, { issuer: idp.issuer })).payload.sub).toBe(
+      userSub,
+    );
 
     const refreshed = await client.send(
-      new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: refreshToken } }),
+      new InitiateAuthCommand({
+        ClientId: clientId,
+        AuthFlow: 'REFRESH_TOKEN_AUTH',
+        AuthParameters: { REFRESH_TOKEN: refreshToken },
+      }),
     );
     expect(refreshed.AuthenticationResult?.AccessToken).toEqual(expect.any(String));
 
-    const duplicate = await errorOf(client.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: password })));
+    const duplicate = await errorOf(
+      client.send(new SignUpCommand({ ClientId: clientId, Username: email, Password: password })),
+    );
     expect(duplicate.name).toBe('UsernameExistsException');
   });
 
   it('honours accessTokenTtlSeconds', async () => {
-    const other = await startIdentityProvider({ ...options, dataDir: join(dataDir, 'ttl'), accessTokenTtlSeconds: 120 });
+    const other = await startIdentityProvider({
+      ...options,
+      dataDir: join(dataDir, 'ttl'),
+      accessTokenTtlSeconds: 120,
+    });
     const otherClient = sdkClient(other);
     try {
       const user = `ttl.${Date.now()}@example.com`;
       await otherClient.send(new SignUpCommand({ ClientId: clientId, Username: user, Password: password }));
       const out = await otherClient.send(
-        new InitiateAuthCommand({ ClientId: clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user, PASSWORD: password } }),
+        new InitiateAuthCommand({
+          ClientId: clientId,
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          AuthParameters: { USERNAME: user, PASSWORD: password },
+        }),
       );
       expect(out.AuthenticationResult?.ExpiresIn).toBe(120);
-      const { payload } = await jwtVerify(out.AuthenticationResult!.AccessToken!, createRemoteJWKSet(new URL(other.jwksUrl)), { issuer: other.issuer });
+      const { payload } = await jwtVerify(
+        out.AuthenticationResult!.AccessToken!,
+        createRemoteJWKSet(new URL(other.jwksUrl)),
+        { issuer: other.issuer },
+      );
       expect(payload.exp! - payload.iat!).toBe(120);
     } finally {
       otherClient.destroy();

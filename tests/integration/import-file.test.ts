@@ -23,23 +23,55 @@ it(
     const expected = generateImportFile(p, LINES);
     expect(expected.bad).toHaveLength(LINES / 100);
     // The sample has what the importer must get right across chunks: a key set again in the next one.
-    const acrossChunks = [...expected.linesOf.values()].filter((lines) => Math.ceil(lines[0]! / CHUNK_LINES) !== Math.ceil(lines.at(-1)! / CHUNK_LINES));
+    const acrossChunks = [...expected.linesOf.values()].filter(
+      (lines) => Math.ceil(lines[0]! / CHUNK_LINES) !== Math.ceil(lines.at(-1)! / CHUNK_LINES),
+    );
     expect(acrossChunks.length, 'keys whose lines are in two chunks').toBeGreaterThan(0);
     const key = `imports/${p}people.jsonl`;
 
     const started = Date.now();
-    await s3.send(new PutObjectCommand({ Bucket: endpoints.bucket, Key: key, Body: expected.file, ContentType: 'application/x-ndjson' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: endpoints.bucket,
+        Key: key,
+        Body: expected.file,
+        ContentType: 'application/x-ndjson',
+      }),
+    );
     // Past its budget, the wait goes on while the import is still writing (a busy machine).
-    const written = async () => [await countItems(dynamo, endpoints.tables.UsersTable!, p), await countItems(dynamo, endpoints.tables.FriendshipsTable!, p)];
+    const written = async () => [
+      await countItems(dynamo, endpoints.tables.UsersTable!, p),
+      await countItems(dynamo, endpoints.tables.FriendshipsTable!, p),
+    ];
     const first = await waitForReport(s3, endpoints.bucket, key, started, LINES, written);
     console.log(`${describeRun('first run', first)}; ${expected.users.size} users, ${expected.pairs.size} pairs`);
 
-    expect(first).toMatchObject({ status: 'COMPLETED', lines: LINES, empty: expected.empty, malformedCount: expected.bad.length, skipped: [], friendships: { skipped: 0 } });
+    expect(first).toMatchObject({
+      status: 'COMPLETED',
+      lines: LINES,
+      empty: expected.empty,
+      malformedCount: expected.bad.length,
+      skipped: [],
+      friendships: { skipped: 0 },
+    });
     const { users, friendships, duplicates } = first;
     // Every line accounted for once; each key written once (its last line), even across chunks.
-    expect(expected.empty + expected.bad.length + duplicates + users.written + users.unchanged + friendships.written + friendships.unchanged).toBe(LINES);
+    expect(
+      expected.empty +
+        expected.bad.length +
+        duplicates +
+        users.written +
+        users.unchanged +
+        friendships.written +
+        friendships.unchanged,
+    ).toBe(LINES);
     expect(users).toEqual({ written: expected.users.size, unchanged: 0 });
-    expect(friendships).toEqual({ written: expected.pairs.size, unchanged: 0, skipped: 0, edgesWritten: expected.pairs.size * 2 });
+    expect(friendships).toEqual({
+      written: expected.pairs.size,
+      unchanged: 0,
+      skipped: 0,
+      edgesWritten: expected.pairs.size * 2,
+    });
     expect(first.malformed.map((m) => m.line)).toEqual(expected.bad);
     expect(new Set(first.malformed.map((m) => m.reason)).size).toBeGreaterThanOrEqual(10);
 
@@ -51,10 +83,23 @@ it(
 
     // The same file again: everything compares equal, nothing is written.
     const again = Date.now();
-    await s3.send(new PutObjectCommand({ Bucket: endpoints.bucket, Key: key, Body: expected.file, ContentType: 'application/x-ndjson' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: endpoints.bucket,
+        Key: key,
+        Body: expected.file,
+        ContentType: 'application/x-ndjson',
+      }),
+    );
     const second = await waitForReport(s3, endpoints.bucket, key, again, LINES);
     console.log(describeRun('second run', second));
-    expect(second).toMatchObject({ status: 'COMPLETED', lines: LINES, malformedCount: expected.bad.length, users: { written: 0 }, friendships: { written: 0, edgesWritten: 0 } });
+    expect(second).toMatchObject({
+      status: 'COMPLETED',
+      lines: LINES,
+      malformedCount: expected.bad.length,
+      users: { written: 0 },
+      friendships: { written: 0, edgesWritten: 0 },
+    });
     expect(second.users.unchanged).toBe(expected.users.size);
     expect(second.friendships.unchanged).toBe(expected.pairs.size);
     expect(second.malformed).toEqual(first.malformed);

@@ -20,14 +20,35 @@ const AVATAR_2 = '8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a';
 it('imports users and friendships, reports malformed and blocked lines, and changes nothing the second time', async () => {
   const run = randomUUID().slice(0, 8);
   const id = (name: string) => `imp-${run}-${name}`;
-  const [ann, ben, cid, dave, erin] = ['ann', 'ben', 'cid', 'dave', 'erin'].map(id) as [string, string, string, string, string];
+  const [ann, ben, cid, dave, erin] = ['ann', 'ben', 'cid', 'dave', 'erin'].map(id) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   // A space and a '+': S3 events carry keys URL-encoded ('+' for a space, '%2B' for a '+').
   const key = `imports/${run}/team a+b.jsonl`;
 
   // Already stored: dave (updated by the file), dave and ben friends, erin blocking ann.
-  const stored = { userId: dave, displayName: 'Dave', avatarContentId: AVATAR_1, notificationPreferences: { newContent: false, friendRequests: true }, createdAt: T0, updatedAt: T0 };
+  const stored = {
+    userId: dave,
+    displayName: 'Dave',
+    avatarContentId: AVATAR_1,
+    notificationPreferences: { newContent: false, friendRequests: true },
+    createdAt: T0,
+    updatedAt: T0,
+  };
   await dynamo.send(new PutCommand({ TableName: endpoints.tables.UsersTable, Item: stored }));
-  const edge = (userId: string, friendId: string, fields: object) => ({ userId, friendId, blocking: false, blockedBy: false, updatedAt: T0, version: 2, ...fields });
+  const edge = (userId: string, friendId: string, fields: object) => ({
+    userId,
+    friendId,
+    blocking: false,
+    blockedBy: false,
+    updatedAt: T0,
+    version: 2,
+    ...fields,
+  });
   for (const item of [
     edge(dave, ben, { state: 'accepted', since: T0 }),
     edge(ben, dave, { state: 'accepted', since: T0 }),
@@ -37,8 +58,10 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
     await dynamo.send(new PutCommand({ TableName: endpoints.tables.FriendshipsTable, Item: item }));
   }
 
-  const user = (userId: string, displayName: string, extra: object = {}) => JSON.stringify({ type: 'user', userId, displayName, ...extra });
-  const friendship = (userId: string, friendId: string, status: string) => JSON.stringify({ type: 'friendship', userId, friendId, status });
+  const user = (userId: string, displayName: string, extra: object = {}) =>
+    JSON.stringify({ type: 'user', userId, displayName, ...extra });
+  const friendship = (userId: string, friendId: string, status: string) =>
+    JSON.stringify({ type: 'friendship', userId, friendId, status });
   const lines = [
     /* 1 */ user(ann, 'Ann'),
     /* 2 */ user(ben, 'Ben', { notificationPreferences: { friendRequests: false } }),
@@ -61,7 +84,9 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
   const file = '\uFEFF' + lines.slice(0, 8).join('\r\n') + '\r\n' + lines.slice(8).join('\n');
 
   const started = Date.now();
-  await s3.send(new PutObjectCommand({ Bucket: endpoints.bucket, Key: key, Body: file, ContentType: 'application/x-ndjson' }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: endpoints.bucket, Key: key, Body: file, ContentType: 'application/x-ndjson' }),
+  );
   const report = await waitForReport(s3, endpoints.bucket, key, started, lines.length);
   expect(report).toMatchObject({
     source: `s3://${endpoints.bucket}/${key}`,
@@ -89,7 +114,10 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
     const out = await dynamo.send(
       new BatchGetCommand({
         RequestItems: {
-          [endpoints.tables.UsersTable!]: { Keys: [ann, ben, cid, dave, id('long'), id('zed')].map((userId) => ({ userId })), ConsistentRead: true },
+          [endpoints.tables.UsersTable!]: {
+            Keys: [ann, ben, cid, dave, id('long'), id('zed')].map((userId) => ({ userId })),
+            ConsistentRead: true,
+          },
           [endpoints.tables.FriendshipsTable!]: {
             Keys: [
               [ann, ben],
@@ -106,7 +134,9 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
       }),
     );
     const users = new Map((out.Responses?.[endpoints.tables.UsersTable!] ?? []).map((u) => [u.userId as string, u]));
-    const edges = new Map((out.Responses?.[endpoints.tables.FriendshipsTable!] ?? []).map((e) => [`${e.userId}>${e.friendId}`, e]));
+    const edges = new Map(
+      (out.Responses?.[endpoints.tables.FriendshipsTable!] ?? []).map((e) => [`${e.userId}>${e.friendId}`, e]),
+    );
     return { users, edges };
   };
 
@@ -121,7 +151,10 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
     createdAt: now,
     updatedAt: now,
   });
-  expect(first.users.get(ben)).toMatchObject({ displayName: 'Ben', notificationPreferences: { newContent: true, friendRequests: false } });
+  expect(first.users.get(ben)).toMatchObject({
+    displayName: 'Ben',
+    notificationPreferences: { newContent: true, friendRequests: false },
+  });
   expect(first.users.get(cid)).toMatchObject({ displayName: 'Cíd 😀' });
   // Updated: what the line leaves out (avatar, preferences) and createdAt are kept.
   expect(first.users.get(dave)).toEqual({ ...stored, displayName: 'David', updatedAt: now });
@@ -129,8 +162,26 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
 
   // The later line for ann and ben (accepted) won over the request: both edges, one since.
   const since = first.edges.get(`${ann}>${ben}`)!.since as string;
-  expect(first.edges.get(`${ann}>${ben}`)).toEqual({ userId: ann, friendId: ben, state: 'accepted', blocking: false, blockedBy: false, since, updatedAt: now, version: 1 });
-  expect(first.edges.get(`${ben}>${ann}`)).toEqual({ userId: ben, friendId: ann, state: 'accepted', blocking: false, blockedBy: false, since, updatedAt: now, version: 1 });
+  expect(first.edges.get(`${ann}>${ben}`)).toEqual({
+    userId: ann,
+    friendId: ben,
+    state: 'accepted',
+    blocking: false,
+    blockedBy: false,
+    since,
+    updatedAt: now,
+    version: 1,
+  });
+  expect(first.edges.get(`${ben}>${ann}`)).toEqual({
+    userId: ben,
+    friendId: ann,
+    state: 'accepted',
+    blocking: false,
+    blockedBy: false,
+    since,
+    updatedAt: now,
+    version: 1,
+  });
   // Unchanged and blocked pairs are left exactly as they were.
   expect(first.edges.get(`${dave}>${ben}`)).toEqual(edge(dave, ben, { state: 'accepted', since: T0 }));
   expect(first.edges.get(`${erin}>${ann}`)).toEqual(edge(erin, ann, { state: 'none', blocking: true }));
@@ -147,21 +198,34 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
         awsRegion: endpoints.region,
         eventTime: new Date().toISOString(),
         eventName: 'ObjectCreated:Put',
-        s3: { s3SchemaVersion: '1.0', configurationId: 'imports', bucket: { name: endpoints.bucket, arn: `arn:aws:s3:::${endpoints.bucket}` }, object: { key: encodedKey, size: file.length } },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'imports',
+          bucket: { name: endpoints.bucket, arn: `arn:aws:s3:::${endpoints.bucket}` },
+          object: { key: encodedKey, size: file.length },
+        },
       },
     ],
   });
   const redelivered = Date.now();
-  await Promise.all([1, 2].map(() => sns.send(new PublishCommand({ TopicArn: endpoints.topics.ImportsTopic, Message: event }))));
+  await Promise.all(
+    [1, 2].map(() => sns.send(new PublishCommand({ TopicArn: endpoints.topics.ImportsTopic, Message: event }))),
+  );
   await waitForAsyncIdle(endpoints, 60_000);
   const replay = (await readReport(s3, endpoints.bucket, key))!;
   expect(Date.parse(replay.startedAt)).toBeGreaterThanOrEqual(redelivered);
-  expect(replay).toMatchObject({ status: 'COMPLETED', users: { written: 0, unchanged: 4 }, friendships: { written: 0, unchanged: 2, skipped: 1, edgesWritten: 0 } });
+  expect(replay).toMatchObject({
+    status: 'COMPLETED',
+    users: { written: 0, unchanged: 4 },
+    friendships: { written: 0, unchanged: 2, skipped: 1, edgesWritten: 0 },
+  });
   expect(await snapshot()).toEqual(first);
 
   // The same file uploaded again: written 0, the tables exactly as they were.
   const again = Date.now();
-  await s3.send(new PutObjectCommand({ Bucket: endpoints.bucket, Key: key, Body: file, ContentType: 'application/x-ndjson' }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: endpoints.bucket, Key: key, Body: file, ContentType: 'application/x-ndjson' }),
+  );
   const second = await waitForReport(s3, endpoints.bucket, key, again, lines.length);
   expect(second).toMatchObject({
     lines: 16,

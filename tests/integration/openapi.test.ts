@@ -63,26 +63,55 @@ describe('GET /openapi.json', () => {
 
 describe('the API answers as the document says', () => {
   it('POST /content: 201 with a ticket, 400 naming the failing fields, 401 without a token', async () => {
-    const created = await api(endpoints, 'POST', '/content', { token: user.accessToken, body: { contentType: 'image/png', size: 1234 } });
+    const created = await api(endpoints, 'POST', '/content', {
+      token: user.accessToken,
+      body: { contentType: 'image/png', size: 1234 },
+    });
     expectMatches('/content', 'post', 201, created);
     expect(created.headers.get('location')).toBe(`/content/${created.body.contentId}`);
 
-    const invalid = await api(endpoints, 'POST', '/content', { token: user.accessToken, body: { contentType: 'image/gif', size: 0 } });
+    const invalid = await api(endpoints, 'POST', '/content', {
+      token: user.accessToken,
+      body: { contentType: 'image/gif', size: 0 },
+    });
     expectMatches('/content', 'post', 400, invalid);
     expect(invalid.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['contentType', 'size']);
 
-    expectMatches('/content', 'post', 401, await api(endpoints, 'POST', '/content', { body: { contentType: 'image/png', size: 1 } }));
+    expectMatches(
+      '/content',
+      'post',
+      401,
+      await api(endpoints, 'POST', '/content', { body: { contentType: 'image/png', size: 1 } }),
+    );
   });
 
-  it('GET /content/{id}: 200 with the owner\'s view and its ETag, 400 for a bad id, 404 for an unknown one', async () => {
-    const created = await api(endpoints, 'POST', '/content', { token: user.accessToken, body: { contentType: 'image/jpeg', size: 10, caption: 'hello', visibility: 'friends' } });
+  it("GET /content/{id}: 200 with the owner's view and its ETag, 400 for a bad id, 404 for an unknown one", async () => {
+    const created = await api(endpoints, 'POST', '/content', {
+      token: user.accessToken,
+      body: { contentType: 'image/jpeg', size: 10, caption: 'hello', visibility: 'friends' },
+    });
     const view = await api(endpoints, 'GET', `/content/${created.body.contentId}`, { token: user.accessToken });
     expectMatches('/content/{id}', 'get', 200, view);
-    expect(view.body).toMatchObject({ contentId: created.body.contentId, status: 'PENDING', caption: 'hello', visibility: 'friends' });
+    expect(view.body).toMatchObject({
+      contentId: created.body.contentId,
+      status: 'PENDING',
+      caption: 'hello',
+      visibility: 'friends',
+    });
     expect(view.headers.get('etag')).toMatch(/^"v\d+"$/);
 
-    expectMatches('/content/{id}', 'get', 400, await api(endpoints, 'GET', '/content/not-a-uuid', { token: user.accessToken }));
-    expectMatches('/content/{id}', 'get', 404, await api(endpoints, 'GET', `/content/${crypto.randomUUID()}`, { token: user.accessToken }));
+    expectMatches(
+      '/content/{id}',
+      'get',
+      400,
+      await api(endpoints, 'GET', '/content/not-a-uuid', { token: user.accessToken }),
+    );
+    expectMatches(
+      '/content/{id}',
+      'get',
+      404,
+      await api(endpoints, 'GET', `/content/${crypto.randomUUID()}`, { token: user.accessToken }),
+    );
     expectMatches('/content/{id}', 'get', 401, await api(endpoints, 'GET', `/content/${crypto.randomUUID()}`));
   });
 });

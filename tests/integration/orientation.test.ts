@@ -15,7 +15,10 @@ beforeAll(async () => {
 });
 
 async function upload(data: Buffer): Promise<string> {
-  const created = await api(endpoints, 'POST', '/content', { token: owner.accessToken, body: { contentType: 'image/jpeg', size: data.length, visibility: 'private' } });
+  const created = await api(endpoints, 'POST', '/content', {
+    token: owner.accessToken,
+    body: { contentType: 'image/jpeg', size: data.length, visibility: 'private' },
+  });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   await postToS3(created.body, data, 'image/jpeg');
   return created.body.contentId as string;
@@ -31,7 +34,9 @@ describe('EXIF orientation through the stack', () => {
   it('reports the upright size and serves upright derivatives for orientations 1-8', async () => {
     const orientations = [1, 2, 3, 4, 5, 6, 7, 8];
     const ids = await Promise.all(orientations.map(async (n) => upload(await quadrantJpeg(n, 600, 400))));
-    const items = await Promise.all(ids.map(async (id) => (await waitForProcessed(endpoints, owner.accessToken, id)).body));
+    const items = await Promise.all(
+      ids.map(async (id) => (await waitForProcessed(endpoints, owner.accessToken, id)).body),
+    );
     const { dynamo } = clients(endpoints);
 
     for (const [i, item] of items.entries()) {
@@ -39,7 +44,15 @@ describe('EXIF orientation through the stack', () => {
       expect(item.status, label).toBe('READY');
       expect(item.metadata, label).toMatchObject({ width: 600, height: 400 });
       // The metadata function's own reading of the header agrees (the view shows the decoder's).
-      const stored = (await dynamo.send(new GetCommand({ TableName: endpoints.tables.ContentTable, Key: { contentId: ids[i] }, ConsistentRead: true }))).Item!;
+      const stored = (
+        await dynamo.send(
+          new GetCommand({
+            TableName: endpoints.tables.ContentTable,
+            Key: { contentId: ids[i] },
+            ConsistentRead: true,
+          }),
+        )
+      ).Item!;
       expect(stored.exif, label).toMatchObject({ width: 600, height: 400 });
 
       expect(item.urls.thumbnail, label).toMatchObject({ width: 320, height: 320, contentType: 'image/webp' });

@@ -13,7 +13,8 @@ const PREFS = { newContent: true, friendRequests: false };
 
 const getMe = (s: Session) => api(endpoints, 'GET', '/me', { token: s.accessToken });
 const putMe = (s: Session, body: unknown) => api(endpoints, 'PUT', '/me', { token: s.accessToken, body });
-const getUser = (s: Session, id: string) => api(endpoints, 'GET', `/users/${encodeURIComponent(id)}`, { token: s.accessToken });
+const getUser = (s: Session, id: string) =>
+  api(endpoints, 'GET', `/users/${encodeURIComponent(id)}`, { token: s.accessToken });
 const storedProfile = async (s: Session) =>
   (await dynamo.send(new GetCommand({ TableName: endpoints.tables.UsersTable, Key: { userId: s.userId } }))).Item;
 
@@ -69,7 +70,11 @@ describe('GET /me and PUT /me', () => {
 
   it('replaces the profile on the next PUT and keeps createdAt', async () => {
     const before = (await getMe(ada)).body;
-    const put = await putMe(ada, { displayName: 'Ada', avatarContentId: adaPicture, notificationPreferences: { newContent: false, friendRequests: true } });
+    const put = await putMe(ada, {
+      displayName: 'Ada',
+      avatarContentId: adaPicture,
+      notificationPreferences: { newContent: false, friendRequests: true },
+    });
     expect(put.status, JSON.stringify(put.body)).toBe(200);
     expect(put.body).toMatchObject({ displayName: 'Ada', avatarContentId: adaPicture, createdAt: before.createdAt });
     expect(Date.parse(put.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(before.updatedAt));
@@ -85,17 +90,32 @@ describe('GET /me and PUT /me', () => {
     expect(await storedProfile(ada)).not.toHaveProperty('avatarContentId');
   });
 
-  it('refuses someone else\'s picture, an unknown id and an unprocessed picture as avatar', async () => {
+  it("refuses someone else's picture, an unknown id and an unprocessed picture as avatar", async () => {
     const before = await storedProfile(ada);
-    const others = await putMe(ada, { displayName: 'Ada', avatarContentId: bobPicture, notificationPreferences: PREFS });
-    const unknown = await putMe(ada, { displayName: 'Ada', avatarContentId: crypto.randomUUID(), notificationPreferences: PREFS });
+    const others = await putMe(ada, {
+      displayName: 'Ada',
+      avatarContentId: bobPicture,
+      notificationPreferences: PREFS,
+    });
+    const unknown = await putMe(ada, {
+      displayName: 'Ada',
+      avatarContentId: crypto.randomUUID(),
+      notificationPreferences: PREFS,
+    });
     expect(others.status).toBe(400);
     expect(others.body.details).toEqual([{ path: 'avatarContentId', message: expect.stringMatching(/your own/) }]);
     // Someone else's picture and a missing one look the same: ids cannot be probed.
     expect(unknown.body).toEqual(others.body);
 
-    const pending = await api(endpoints, 'POST', '/content', { token: ada.accessToken, body: { contentType: 'image/jpeg', size: 1000 } });
-    const notReady = await putMe(ada, { displayName: 'Ada', avatarContentId: pending.body.contentId, notificationPreferences: PREFS });
+    const pending = await api(endpoints, 'POST', '/content', {
+      token: ada.accessToken,
+      body: { contentType: 'image/jpeg', size: 1000 },
+    });
+    const notReady = await putMe(ada, {
+      displayName: 'Ada',
+      avatarContentId: pending.body.contentId,
+      notificationPreferences: PREFS,
+    });
     expect(notReady.status).toBe(400);
     expect(notReady.body.details).toEqual([{ path: 'avatarContentId', message: expect.stringMatching(/PENDING/) }]);
 
@@ -109,16 +129,26 @@ describe('GET /me and PUT /me', () => {
       [{ displayName: 'x'.repeat(81), notificationPreferences: PREFS }, ['displayName']],
       [{ displayName: 'bell\u0007', notificationPreferences: PREFS }, ['displayName']],
       [{ displayName: 'Ada', avatarContentId: 'not-a-uuid', notificationPreferences: PREFS }, ['avatarContentId']],
-      [{ displayName: 'Ada', notificationPreferences: { newContent: 'yes', friendRequests: true } }, ['notificationPreferences.newContent']],
+      [
+        { displayName: 'Ada', notificationPreferences: { newContent: 'yes', friendRequests: true } },
+        ['notificationPreferences.newContent'],
+      ],
       [{ displayName: 'Ada' }, ['notificationPreferences']],
       [{ displayName: 'Ada', notificationPreferences: PREFS, userId: 'someone-else' }, ['']],
     ];
     for (const [body, paths] of cases) {
       const res = await putMe(bob, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.body.details.map((d: { path: string }) => d.path), JSON.stringify(body)).toEqual(paths);
+      expect(
+        res.body.details.map((d: { path: string }) => d.path),
+        JSON.stringify(body),
+      ).toEqual(paths);
     }
-    const notJson = await api(endpoints, 'PUT', '/me', { token: bob.accessToken, body: '{nope', headers: { 'content-type': 'application/json' } });
+    const notJson = await api(endpoints, 'PUT', '/me', {
+      token: bob.accessToken,
+      body: '{nope',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(notJson.status).toBe(400);
     expect(notJson.body.message).toMatch(/JSON/);
     expect((await api(endpoints, 'PUT', '/me', { token: bob.accessToken })).status).toBe(400);
@@ -141,7 +171,12 @@ describe('GET /users/{id}', () => {
   it('shows the public profile only: name, avatar and how the caller stands to the user', async () => {
     const res = await getUser(bob, ada.userId);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ userId: ada.userId, displayName: 'Ada', avatar: { contentId: adaPicture }, relationship: 'none' });
+    expect(res.body).toEqual({
+      userId: ada.userId,
+      displayName: 'Ada',
+      avatar: { contentId: adaPicture },
+      relationship: 'none',
+    });
     expect((await getUser(ada, ada.userId)).body.relationship).toBe('self');
   });
 
@@ -153,7 +188,11 @@ describe('GET /users/{id}', () => {
       body: { visibility: 'friends' },
     });
     expect(toFriends.status).toBe(200);
-    expect((await getUser(cy, ada.userId)).body).toEqual({ userId: ada.userId, displayName: 'Ada', relationship: 'none' });
+    expect((await getUser(cy, ada.userId)).body).toEqual({
+      userId: ada.userId,
+      displayName: 'Ada',
+      relationship: 'none',
+    });
     expect((await getUser(ada, ada.userId)).body.avatar).toEqual({ contentId: adaPicture });
     const back = await api(endpoints, 'PATCH', `/content/${adaPicture}`, {
       token: ada.accessToken,
@@ -172,7 +211,11 @@ describe('GET /users/{id}', () => {
     expect((await getUser(ada, bob.userId)).body.relationship).toBe('pending');
     await api(endpoints, 'POST', `/friends/${bob.userId}`, { token: ada.accessToken });
     expect((await getUser(bob, ada.userId)).body.relationship).toBe('friend');
-    expect((await getUser(ada, bob.userId)).body).toEqual({ userId: bob.userId, displayName: 'Bob', relationship: 'friend' });
+    expect((await getUser(ada, bob.userId)).body).toEqual({
+      userId: bob.userId,
+      displayName: 'Bob',
+      relationship: 'friend',
+    });
   });
 
   it('answers 404 for a user without a profile, and the same 404 across a block either way', async () => {

@@ -12,7 +12,10 @@ beforeAll(async () => {
 });
 
 async function uploadAs(data: Buffer, declared: { contentType: string; size?: number }) {
-  const created = await api(endpoints, 'POST', '/content', { token: user.accessToken, body: { size: data.length, ...declared } });
+  const created = await api(endpoints, 'POST', '/content', {
+    token: user.accessToken,
+    body: { size: data.length, ...declared },
+  });
   expect(created.status).toBe(201);
   await postToS3(created.body, data, declared.contentType);
   return created.body.contentId as string;

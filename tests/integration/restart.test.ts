@@ -17,7 +17,11 @@ let child: ChildProcess | undefined;
 function start(): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_DATA_DIR: dataDir, LOCAL_STACK_QUIET: '1' };
   for (const name of ['API', 'DYNAMODB', 'S3', 'SNS', 'COGNITO']) env[`LOCAL_${name}_PORT`] = '0';
-  const proc = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'infra/local/main.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'infra/local/main.ts'],
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   proc.stdout!.resume();
   proc.stderr!.on('data', (d) => process.stderr.write(d));
   return proc;
@@ -31,7 +35,10 @@ async function stop(proc: ChildProcess): Promise<number | null> {
 
 function javaProcessesFor(dir: string): string[] {
   try {
-    return execFileSync('pgrep', ['-f', `java.*${dir}`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-f', `java.*${dir}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -50,7 +57,10 @@ it('keeps users, items and files across a restart, and leaves no Java process be
   let endpoints = await readEndpoints(endpointsFile, 90_000);
   const user = await signUp(endpoints, `restart-${Date.now()}@example.com`, 'restart-pass-42');
   const jpeg = await makeJpeg(800, 600, { make: 'Nikon', model: 'Z6' });
-  const created = await api(endpoints, 'POST', '/content', { token: user.accessToken, body: { contentType: 'image/jpeg', size: jpeg.length } });
+  const created = await api(endpoints, 'POST', '/content', {
+    token: user.accessToken,
+    body: { contentType: 'image/jpeg', size: jpeg.length },
+  });
   await postToS3(created.body, jpeg, 'image/jpeg');
   const { body: before } = await waitForProcessed(endpoints, user.accessToken, created.body.contentId);
   expect(before.status).toBe('READY');
@@ -62,12 +72,20 @@ it('keeps users, items and files across a restart, and leaves no Java process be
   child = start();
   endpoints = await readEndpoints(endpointsFile, 90_000);
   const auth = await cognitoClient(endpoints).send(
-    new InitiateAuthCommand({ ClientId: endpoints.cognito.clientId, AuthFlow: 'USER_PASSWORD_AUTH', AuthParameters: { USERNAME: user.email, PASSWORD: 'restart-pass-42' } }),
+    new InitiateAuthCommand({
+      ClientId: endpoints.cognito.clientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: user.email, PASSWORD: 'restart-pass-42' },
+    }),
   );
   const token = auth.AuthenticationResult!.AccessToken!;
   const after = await api(endpoints, 'GET', `/content/${created.body.contentId}`, { token });
   expect(after.status).toBe(200);
-  expect(after.body).toMatchObject({ status: 'READY', ownerId: user.userId, metadata: { make: 'Nikon', model: 'Z6', width: 800, height: 600 } });
+  expect(after.body).toMatchObject({
+    status: 'READY',
+    ownerId: user.userId,
+    metadata: { make: 'Nikon', model: 'Z6', width: 800, height: 600 },
+  });
   const thumb = await fetch(after.body.urls.thumbnail.url);
   expect(thumb.status).toBe(200);
   expect((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).format).toBe('webp');

@@ -17,7 +17,9 @@ const app = `arn:aws:sns:${endpoints.region}:000000000000:app/GCM/media-share-te
 
 it('creates one endpoint per device token, reads and changes its attributes, and deletes it', async () => {
   const token = `device-${crypto.randomUUID()}`;
-  const first = await sns.send(new CreatePlatformEndpointCommand({ PlatformApplicationArn: app, Token: token, CustomUserData: 'user-1' }));
+  const first = await sns.send(
+    new CreatePlatformEndpointCommand({ PlatformApplicationArn: app, Token: token, CustomUserData: 'user-1' }),
+  );
   const again = await sns.send(new CreatePlatformEndpointCommand({ PlatformApplicationArn: app, Token: token }));
   expect(first.EndpointArn).toMatch(/^arn:aws:sns:.+:endpoint\/GCM\/media-share-test\//);
   expect(again.EndpointArn).toBe(first.EndpointArn);
@@ -25,25 +27,53 @@ it('creates one endpoint per device token, reads and changes its attributes, and
   const attrs = await sns.send(new GetEndpointAttributesCommand({ EndpointArn: first.EndpointArn }));
   expect(attrs.Attributes).toMatchObject({ Enabled: 'true', Token: token, CustomUserData: 'user-1' });
 
-  await sns.send(new SetEndpointAttributesCommand({ EndpointArn: first.EndpointArn, Attributes: { Enabled: 'false' } }));
-  await expect(sns.send(new PublishCommand({ TargetArn: first.EndpointArn, Message: 'hi' }))).rejects.toMatchObject({ name: 'EndpointDisabledException' });
+  await sns.send(
+    new SetEndpointAttributesCommand({ EndpointArn: first.EndpointArn, Attributes: { Enabled: 'false' } }),
+  );
+  await expect(sns.send(new PublishCommand({ TargetArn: first.EndpointArn, Message: 'hi' }))).rejects.toMatchObject({
+    name: 'EndpointDisabledException',
+  });
 
   await sns.send(new DeleteEndpointCommand({ EndpointArn: first.EndpointArn }));
-  await expect(sns.send(new GetEndpointAttributesCommand({ EndpointArn: first.EndpointArn }))).rejects.toMatchObject({ name: 'NotFoundException' });
+  await expect(sns.send(new GetEndpointAttributesCommand({ EndpointArn: first.EndpointArn }))).rejects.toMatchObject({
+    name: 'NotFoundException',
+  });
 });
 
 it('records a push to an endpoint in the deliveries file', async () => {
   const token = `device-${crypto.randomUUID()}`;
-  const { EndpointArn } = await sns.send(new CreatePlatformEndpointCommand({ PlatformApplicationArn: app, Token: token }));
-  const message = JSON.stringify({ default: 'New picture', GCM: JSON.stringify({ notification: { title: 'New picture' } }) });
-  const { MessageId } = await sns.send(new PublishCommand({ TargetArn: EndpointArn, Message: message, MessageStructure: 'json' }));
-  const lines = (await readFile(endpoints.snsDeliveries, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-  expect(lines).toContainEqual(expect.objectContaining({ messageId: MessageId, endpointArn: EndpointArn, token, message, messageStructure: 'json' }));
+  const { EndpointArn } = await sns.send(
+    new CreatePlatformEndpointCommand({ PlatformApplicationArn: app, Token: token }),
+  );
+  const message = JSON.stringify({
+    default: 'New picture',
+    GCM: JSON.stringify({ notification: { title: 'New picture' } }),
+  });
+  const { MessageId } = await sns.send(
+    new PublishCommand({ TargetArn: EndpointArn, Message: message, MessageStructure: 'json' }),
+  );
+  const lines = (await readFile(endpoints.snsDeliveries, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  expect(lines).toContainEqual(
+    expect.objectContaining({
+      messageId: MessageId,
+      endpointArn: EndpointArn,
+      token,
+      message,
+      messageStructure: 'json',
+    }),
+  );
 });
 
 it('answers Publish to a topic with a message id, and refuses a message without a target', async () => {
   const topic = endpoints.topics.UploadsTopic!;
-  const { MessageId } = await sns.send(new PublishCommand({ TopicArn: topic, Message: JSON.stringify({ Event: 's3:TestEvent' }) }));
+  const { MessageId } = await sns.send(
+    new PublishCommand({ TopicArn: topic, Message: JSON.stringify({ Event: 's3:TestEvent' }) }),
+  );
   expect(MessageId).toMatch(/^[0-9a-f-]{36}$/);
-  await expect(sns.send(new PublishCommand({ Message: 'nowhere' }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
+  await expect(sns.send(new PublishCommand({ Message: 'nowhere' }))).rejects.toMatchObject({
+    name: 'InvalidParameterException',
+  });
 });

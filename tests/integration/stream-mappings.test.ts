@@ -25,7 +25,11 @@ const mappings: StreamMapping[] = [];
 
 beforeAll(async () => {
   ddbLocal = await startDynamoDbLocal({ port: 0 });
-  client = new DynamoDBClient({ endpoint: ddbLocal.endpoint, region: REGION, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  client = new DynamoDBClient({
+    endpoint: ddbLocal.endpoint,
+    region: REGION,
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -52,22 +56,31 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 20_000): P
 }
 
 async function createTable(name: string): Promise<string> {
-  await ensureTables(client, [{
-    TableName: name,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
-  }]);
+  await ensureTables(client, [
+    {
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    },
+  ]);
   const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
   return Table!.LatestStreamArn!;
 }
 
-async function put(table: string, pk: string, n: number, extra: Record<string, { S: string } | { B: Uint8Array }> = {}): Promise<void> {
+async function put(
+  table: string,
+  pk: string,
+  n: number,
+  extra: Record<string, { S: string } | { B: Uint8Array }> = {},
+): Promise<void> {
   await client.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk }, n: { N: String(n) }, ...extra } }));
 }
 
-function config(over: Partial<StreamMappingConfig> & Pick<StreamMappingConfig, 'functionName' | 'tableName'>): StreamMappingConfig {
+function config(
+  over: Partial<StreamMappingConfig> & Pick<StreamMappingConfig, 'functionName' | 'tableName'>,
+): StreamMappingConfig {
   return {
     batchSize: 10,
     startingPosition: 'TRIM_HORIZON',
@@ -78,8 +91,18 @@ function config(over: Partial<StreamMappingConfig> & Pick<StreamMappingConfig, '
   };
 }
 
-async function start(cfg: StreamMappingConfig, dir: string, invoke: (e: DynamoDBStreamEvent) => Promise<unknown>): Promise<StreamMapping> {
-  const m = await startStreamMapping({ config: cfg, dynamodbEndpoint: ddbLocal.endpoint, region: REGION, invoke, stateDir: dir });
+async function start(
+  cfg: StreamMappingConfig,
+  dir: string,
+  invoke: (e: DynamoDBStreamEvent) => Promise<unknown>,
+): Promise<StreamMapping> {
+  const m = await startStreamMapping({
+    config: cfg,
+    dynamodbEndpoint: ddbLocal.endpoint,
+    region: REGION,
+    invoke,
+    stateDir: dir,
+  });
   mappings.push(m);
   return m;
 }
@@ -96,9 +119,13 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
     await put(table, 'before-mapping', 0); // LATEST: not delivered
 
     const batches: DynamoDBRecord[][] = [];
-    const mapping = await start(config({ functionName: 'feedBuilder', tableName: table, startingPosition: 'LATEST', batchSize: 7 }), stateDir(), async (e) => {
-      batches.push(e.Records);
-    });
+    const mapping = await start(
+      config({ functionName: 'feedBuilder', tableName: table, startingPosition: 'LATEST', batchSize: 7 }),
+      stateDir(),
+      async (e) => {
+        batches.push(e.Records);
+      },
+    );
 
     const keys = ['k1', 'k2', 'k3'];
     let writes = 0;
@@ -126,7 +153,15 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
 
     const insert = records.find((r) => pkOf(r) === 'k1' && nOf(r) === 1)!;
     const nowSeconds = Date.now() / 1000;
-    expect(Object.keys(insert)).toEqual(['eventID', 'eventName', 'eventVersion', 'eventSource', 'awsRegion', 'dynamodb', 'eventSourceARN']);
+    expect(Object.keys(insert)).toEqual([
+      'eventID',
+      'eventName',
+      'eventVersion',
+      'eventSource',
+      'awsRegion',
+      'dynamodb',
+      'eventSourceARN',
+    ]);
     expect(insert).toMatchObject({
       eventName: 'INSERT',
       eventVersion: '1.1',
@@ -170,13 +205,22 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
     for (let i = 0; i < 10; i++) await put(table, `p${i}`, i);
 
     const calls: string[][] = [];
-    const mapping = await start(config({ functionName: 'notifier', tableName: table, reportBatchItemFailures: true, maximumRetryAttempts: 3 }), stateDir(), async (e) => {
-      calls.push(e.Records.map((r) => pkOf(r)!));
-      if (calls.length === 1) {
-        return { batchItemFailures: [{ itemIdentifier: e.Records[6]!.dynamodb!.SequenceNumber! }, { itemIdentifier: e.Records[4]!.dynamodb!.SequenceNumber! }] };
-      }
-      return { batchItemFailures: [] };
-    });
+    const mapping = await start(
+      config({ functionName: 'notifier', tableName: table, reportBatchItemFailures: true, maximumRetryAttempts: 3 }),
+      stateDir(),
+      async (e) => {
+        calls.push(e.Records.map((r) => pkOf(r)!));
+        if (calls.length === 1) {
+          return {
+            batchItemFailures: [
+              { itemIdentifier: e.Records[6]!.dynamodb!.SequenceNumber! },
+              { itemIdentifier: e.Records[4]!.dynamodb!.SequenceNumber! },
+            ],
+          };
+        }
+        return { batchItemFailures: [] };
+      },
+    );
     await mapping.drained!({ timeoutMs: 20_000 });
 
     expect(calls).toEqual([
@@ -192,10 +236,14 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
     for (let i = 0; i < 4; i++) await put(table, `m${i}`, i);
 
     const calls: string[][] = [];
-    const mapping = await start(config({ functionName: 'notifier', tableName: table, reportBatchItemFailures: true, maximumRetryAttempts: 3 }), stateDir(), async (e) => {
-      calls.push(e.Records.map((r) => pkOf(r)!));
-      return calls.length === 1 ? { batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] } : undefined;
-    });
+    const mapping = await start(
+      config({ functionName: 'notifier', tableName: table, reportBatchItemFailures: true, maximumRetryAttempts: 3 }),
+      stateDir(),
+      async (e) => {
+        calls.push(e.Records.map((r) => pkOf(r)!));
+        return calls.length === 1 ? { batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] } : undefined;
+      },
+    );
     await mapping.drained!({ timeoutMs: 20_000 });
 
     expect(calls).toEqual([
@@ -240,14 +288,24 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(1);
     const failure = JSON.parse(lines[0]!) as StreamFailureRecord;
-    expect(Object.keys(failure)).toEqual(['requestContext', 'responseContext', 'version', 'timestamp', 'DDBStreamBatchInfo']);
+    expect(Object.keys(failure)).toEqual([
+      'requestContext',
+      'responseContext',
+      'version',
+      'timestamp',
+      'DDBStreamBatchInfo',
+    ]);
     expect(failure.requestContext).toEqual({
       requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       functionArn: `arn:aws:lambda:${REGION}:000000000000:function:feedBuilder`,
       condition: 'RetryAttemptsExhausted',
       approximateInvokeCount: 3,
     });
-    expect(failure.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
+    expect(failure.responseContext).toEqual({
+      statusCode: 200,
+      executedVersion: '$LATEST',
+      functionError: 'Unhandled',
+    });
     expect(failure.version).toBe('1.0');
     expect(new Date(failure.timestamp).toISOString()).toBe(failure.timestamp);
     const info = failure.DDBStreamBatchInfo;
@@ -280,7 +338,10 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
     await m1.stop();
     expect(first).toEqual(['old0', 'old1', 'old2', 'old3', 'old4']);
 
-    const saved = JSON.parse(readFileSync(checkpointFile(dir, cfg), 'utf8')) as { streamArn: string; shards: Record<string, { checkpoint?: string }> };
+    const saved = JSON.parse(readFileSync(checkpointFile(dir, cfg), 'utf8')) as {
+      streamArn: string;
+      shards: Record<string, { checkpoint?: string }>;
+    };
     expect(saved.streamArn).toBe(streamArn);
     expect(Object.values(saved.shards).some((s) => s.checkpoint)).toBe(true);
 
@@ -344,7 +405,9 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
       await m2.drained!({ timeoutMs: 20_000 });
       await m2.stop();
       expect(again).toEqual(['c0', 'c1', 'c2']);
-      expect(warn.mock.calls.map((c) => String(c[0])).some((l) => /checkpoint 9+ is not usable.*TRIM_HORIZON/.test(l))).toBe(true);
+      expect(
+        warn.mock.calls.map((c) => String(c[0])).some((l) => /checkpoint 9+ is not usable.*TRIM_HORIZON/.test(l)),
+      ).toBe(true);
     } finally {
       warn.mockRestore();
     }
@@ -388,22 +451,30 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
 
   it('maps a TTL delete with its userIdentity, and reads batch responses as Lambda does', () => {
     const arn = 'arn:aws:dynamodb:ddblocal:000000000000:table/t/stream/x';
-    const rec = toLambdaRecord({
-      eventID: 'e1',
-      eventName: 'REMOVE',
-      eventVersion: '1.1',
-      eventSource: 'aws:dynamodb',
-      awsRegion: 'ddblocal',
-      dynamodb: {
-        ApproximateCreationDateTime: new Date('2024-05-01T10:20:30.900Z'),
-        Keys: { pk: { S: 'a' } },
-        OldImage: { pk: { S: 'a' }, tags: { SS: ['x'] }, m: { M: { l: { L: [{ N: '1' }, { NULL: true }, { BS: [new Uint8Array([0])] }] } } } },
-        SequenceNumber: '000000000000000000007',
-        SizeBytes: 20,
-        StreamViewType: 'NEW_AND_OLD_IMAGES',
+    const rec = toLambdaRecord(
+      {
+        eventID: 'e1',
+        eventName: 'REMOVE',
+        eventVersion: '1.1',
+        eventSource: 'aws:dynamodb',
+        awsRegion: 'ddblocal',
+        dynamodb: {
+          ApproximateCreationDateTime: new Date('2024-05-01T10:20:30.900Z'),
+          Keys: { pk: { S: 'a' } },
+          OldImage: {
+            pk: { S: 'a' },
+            tags: { SS: ['x'] },
+            m: { M: { l: { L: [{ N: '1' }, { NULL: true }, { BS: [new Uint8Array([0])] }] } } },
+          },
+          SequenceNumber: '000000000000000000007',
+          SizeBytes: 20,
+          StreamViewType: 'NEW_AND_OLD_IMAGES',
+        },
+        userIdentity: { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' },
       },
-      userIdentity: { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' },
-    }, arn, REGION);
+      arn,
+      REGION,
+    );
     expect(rec).toEqual({
       eventID: 'e1',
       eventName: 'REMOVE',
@@ -413,7 +484,11 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
       dynamodb: {
         ApproximateCreationDateTime: 1714558830,
         Keys: { pk: { S: 'a' } },
-        OldImage: { pk: { S: 'a' }, tags: { SS: ['x'] }, m: { M: { l: { L: [{ N: '1' }, { NULL: true }, { BS: ['AA=='] }] } } } },
+        OldImage: {
+          pk: { S: 'a' },
+          tags: { SS: ['x'] },
+          m: { M: { l: { L: [{ N: '1' }, { NULL: true }, { BS: ['AA=='] }] } } },
+        },
         SequenceNumber: '000000000000000000007',
         SizeBytes: 20,
         StreamViewType: 'NEW_AND_OLD_IMAGES',
@@ -426,8 +501,16 @@ describe('DynamoDB stream mappings (local, Lambda semantics)', () => {
     for (const ok of [undefined, null, {}, { batchItemFailures: [] }, { batchItemFailures: null }]) {
       expect(interpretBatchResponse(ok, seqs).kind).toBe('ok');
     }
-    expect(interpretBatchResponse({ batchItemFailures: [{ itemIdentifier: '3' }, { itemIdentifier: '2' }] }, seqs)).toMatchObject({ kind: 'partial', index: 1 });
-    for (const bad of [[{ itemIdentifier: '' }], [{ itemIdentifier: null }], [{ id: '2' }], [{ itemIdentifier: '9' }], 'x']) {
+    expect(
+      interpretBatchResponse({ batchItemFailures: [{ itemIdentifier: '3' }, { itemIdentifier: '2' }] }, seqs),
+    ).toMatchObject({ kind: 'partial', index: 1 });
+    for (const bad of [
+      [{ itemIdentifier: '' }],
+      [{ itemIdentifier: null }],
+      [{ id: '2' }],
+      [{ itemIdentifier: '9' }],
+      'x',
+    ]) {
       expect(interpretBatchResponse({ batchItemFailures: bad }, seqs).kind).toBe('error');
     }
   });

@@ -59,7 +59,10 @@ describe('upload -> processed item', () => {
   });
 
   it('returns a presigned POST for exactly uploads/{userId}/{contentId}, bounded by the declared size and type', async () => {
-    const created = await api(endpoints, 'POST', '/content', { token: owner.accessToken, body: { contentType: 'image/png', size: 1234 } });
+    const created = await api(endpoints, 'POST', '/content', {
+      token: owner.accessToken,
+      body: { contentType: 'image/png', size: 1234 },
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`/content/${created.body.contentId}`);
     const { fields } = created.body.upload;
@@ -96,11 +99,18 @@ describe('upload -> processed item', () => {
     const paths = bad.body.details.map((d: { path: string }) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['contentType', 'size', 'visibility']));
 
-    const tooBig = await api(endpoints, 'POST', '/content', { token: owner.accessToken, body: { contentType: 'image/jpeg', size: 1e12 } });
+    const tooBig = await api(endpoints, 'POST', '/content', {
+      token: owner.accessToken,
+      body: { contentType: 'image/jpeg', size: 1e12 },
+    });
     expect(tooBig.status).toBe(400);
     expect(JSON.stringify(tooBig.body.details)).toContain('size');
 
-    const notJson = await api(endpoints, 'POST', '/content', { token: owner.accessToken, body: '{not json', headers: { 'content-type': 'application/json' } });
+    const notJson = await api(endpoints, 'POST', '/content', {
+      token: owner.accessToken,
+      body: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(notJson.status).toBe(400);
     expect(notJson.body.message).toMatch(/JSON/);
 
@@ -112,7 +122,10 @@ describe('upload -> processed item', () => {
     const id = await upload(owner, await makeJpeg(300, 200));
     const { body: item } = await waitForProcessed(endpoints, owner.accessToken, id);
     const { s3 } = clients(endpoints);
-    expect(await listKeys(s3, endpoints.bucket, `derived/${id}/`)).toEqual([`derived/${id}/display.webp`, `derived/${id}/thumbnail.webp`]);
+    expect(await listKeys(s3, endpoints.bucket, `derived/${id}/`)).toEqual([
+      `derived/${id}/display.webp`,
+      `derived/${id}/thumbnail.webp`,
+    ]);
     // (The local S3 server does not refuse anonymous reads; the bucket's public access block is
     // asserted on the packaged template in tests/infra.)
     for (const { url } of Object.values(item.urls) as { url: string }[]) {

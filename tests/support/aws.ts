@@ -22,7 +22,12 @@ export async function listKeys(s3: S3Client, bucket: string, prefix: string): Pr
  * `progress`, the wait scales with the work: whenever the deadline passes and `progress()` gives
  * another value than at the last deadline (work is still being done), it starts again.
  */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000, progress?: () => Promise<unknown>): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  progress?: () => Promise<unknown>,
+): Promise<T> {
   let deadline = Date.now() + timeoutMs;
   let seen = progress ? JSON.stringify(await progress()) : undefined;
   for (;;) {
@@ -30,7 +35,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (value !== undefined) return value;
     if (Date.now() > deadline) {
       const now = progress ? JSON.stringify(await progress()) : undefined;
-      if (now === seen) throw new Error(`timed out after ${timeoutMs} ms${progress ? ' without progress' : ''} waiting for ${what}`);
+      if (now === seen)
+        throw new Error(`timed out after ${timeoutMs} ms${progress ? ' without progress' : ''} waiting for ${what}`);
       seen = now;
       deadline = Date.now() + timeoutMs;
     }
@@ -39,7 +45,12 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 }
 
 /** An S3 ObjectCreated notification for the media bucket, as S3 publishes it to SNS (key as given: encode it yourself). */
-export function s3EventMessage(endpoints: Endpoints, key: unknown, size: unknown, eventName = 'ObjectCreated:Post'): string {
+export function s3EventMessage(
+  endpoints: Endpoints,
+  key: unknown,
+  size: unknown,
+  eventName = 'ObjectCreated:Post',
+): string {
   return JSON.stringify({
     Records: [
       {
@@ -48,7 +59,12 @@ export function s3EventMessage(endpoints: Endpoints, key: unknown, size: unknown
         awsRegion: endpoints.region,
         eventTime: new Date().toISOString(),
         eventName,
-        s3: { s3SchemaVersion: '1.0', configurationId: 'uploads', bucket: { name: endpoints.bucket, arn: `arn:aws:s3:::${endpoints.bucket}` }, object: { key, size } },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'uploads',
+          bucket: { name: endpoints.bucket, arn: `arn:aws:s3:::${endpoints.bucket}` },
+          object: { key, size },
+        },
       },
     ],
   });

@@ -37,12 +37,21 @@ function onPath(command: string): boolean {
 export function ensureHeifTools(): void {
   if (onPath('heif-enc') && onPath('heif-convert')) return;
   try {
-    execFileSync('sh', ['-c', 'apt-get install -y -qq libheif-examples || (apt-get update -qq && apt-get install -y -qq libheif-examples)'], { stdio: 'ignore', timeout: 300_000 });
+    execFileSync(
+      'sh',
+      [
+        '-c',
+        'apt-get install -y -qq libheif-examples || (apt-get update -qq && apt-get install -y -qq libheif-examples)',
+      ],
+      { stdio: 'ignore', timeout: 300_000 },
+    );
   } catch {
     // Reported below.
   }
   if (!onPath('heif-enc') || !onPath('heif-convert')) {
-    throw new Error('heif-enc/heif-convert not found and could not be installed: apt-get install libheif-examples (.ci/run does)');
+    throw new Error(
+      'heif-enc/heif-convert not found and could not be installed: apt-get install libheif-examples (.ci/run does)',
+    );
   }
 }
 
@@ -127,7 +136,15 @@ export interface HeicImage {
  * A HEIC laid out like an iPhone's: `images[primary]` is the primary image; `exif` (the APP1
  * payload sharp reports, "Exif\0\0" + TIFF) becomes an Exif item describing it, stored first in mdat.
  */
-export function iphoneHeic({ images, primary = 0, exif }: { images: HeicImage[]; primary?: number; exif?: Buffer }): Buffer {
+export function iphoneHeic({
+  images,
+  primary = 0,
+  exif,
+}: {
+  images: HeicImage[];
+  primary?: number;
+  exif?: Buffer;
+}): Buffer {
   const parts = images.map(({ encoded, transforms = [], nclx }) => {
     const meta = parseHeifMeta(encoded);
     const item = meta.items.get(meta.primaryId)!;
@@ -137,12 +154,21 @@ export function iphoneHeic({ images, primary = 0, exif }: { images: HeicImage[];
     const properties = [
       ...kept.map((p) => ({ box: Buffer.from(p.box), essential: p.essential || p.type === 'hvcC' })),
       // Full range, as heif-enc encodes from a PNG.
-      ...(nclx ? [{ box: box('colr', latin1('nclx'), u16(nclx.primaries), u16(nclx.transfer), u16(nclx.matrix), u8(0x80)), essential: false }] : []),
+      ...(nclx
+        ? [
+            {
+              box: box('colr', latin1('nclx'), u16(nclx.primaries), u16(nclx.transfer), u16(nclx.matrix), u8(0x80)),
+              essential: false,
+            },
+          ]
+        : []),
       ...transforms.map((t) => ({ box: transformBox(t), essential: true })),
     ];
     return { data, properties };
   });
-  const exifPayload = exif ? Buffer.concat([u32(exif.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? 6 : 0), exif]) : undefined;
+  const exifPayload = exif
+    ? Buffer.concat([u32(exif.subarray(0, 6).toString('latin1') === 'Exif\0\0' ? 6 : 0), exif])
+    : undefined;
   const exifId = images.length + 1;
   const ids = parts.map((_, i) => i + 1);
 
@@ -160,7 +186,13 @@ export function iphoneHeic({ images, primary = 0, exif }: { images: HeicImage[];
     });
     const properties = parts.flatMap((p) => p.properties);
     let index = 0;
-    const associations = parts.map((p, i) => Buffer.concat([u16(ids[i]!), u8(p.properties.length), ...p.properties.map((q) => u8((q.essential ? 0x80 : 0) | ++index))]));
+    const associations = parts.map((p, i) =>
+      Buffer.concat([
+        u16(ids[i]!),
+        u8(p.properties.length),
+        ...p.properties.map((q) => u8((q.essential ? 0x80 : 0) | ++index)),
+      ]),
+    );
     return fullBox('meta', 0, 0, [
       fullBox('hdlr', 0, 0, [u32(0), latin1('pict'), u32(0), u32(0), u32(0), latin1('\0')]),
       fullBox('pitm', 0, 0, [u16(ids[primary]!)]),
@@ -170,9 +202,18 @@ export function iphoneHeic({ images, primary = 0, exif }: { images: HeicImage[];
         ...(exifPayload ? [fullBox('infe', 2, 1, [u16(exifId), u16(0), latin1('Exif'), latin1('\0')])] : []),
       ]),
       ...(exifPayload ? [fullBox('iref', 0, 0, [box('cdsc', u16(exifId), u16(1), u16(ids[primary]!))])] : []),
-      box('iprp', box('ipco', ...properties.map((p) => p.box)), fullBox('ipma', 0, 0, [u32(parts.length), ...associations])),
+      box(
+        'iprp',
+        box('ipco', ...properties.map((p) => p.box)),
+        fullBox('ipma', 0, 0, [u32(parts.length), ...associations]),
+      ),
       // Version 0, 4-byte offsets and lengths, no base offset: absolute file positions.
-      fullBox('iloc', 0, 0, [u8(0x44), u8(0x00), u16(located.length), ...located.map((l) => Buffer.concat([u16(l.id), u16(0), u16(1), u32(l.offset), u32(l.length)]))]),
+      fullBox('iloc', 0, 0, [
+        u8(0x44),
+        u8(0x00),
+        u16(located.length),
+        ...located.map((l) => Buffer.concat([u16(l.id), u16(0), u16(1), u32(l.offset), u32(l.length)])),
+      ]),
     ]);
   };
   // iloc's fields have fixed sizes: the meta box is as long whatever the offsets.
@@ -201,15 +242,24 @@ export const UPRIGHT = { topLeft: 'red', topRight: 'green', bottomLeft: 'blue', 
 /** Where stored pixel (x, y) of a w x h image appears once EXIF Orientation N is applied. */
 function shown(orientation: number, x: number, y: number, w: number, h: number): [number, number] {
   switch (orientation) {
-    case 1: return [x, y];
-    case 2: return [w - 1 - x, y];
-    case 3: return [w - 1 - x, h - 1 - y];
-    case 4: return [x, h - 1 - y];
-    case 5: return [y, x];
-    case 6: return [h - 1 - y, x];
-    case 7: return [h - 1 - y, w - 1 - x];
-    case 8: return [y, w - 1 - x];
-    default: throw new Error(`no orientation ${orientation}`);
+    case 1:
+      return [x, y];
+    case 2:
+      return [w - 1 - x, y];
+    case 3:
+      return [w - 1 - x, h - 1 - y];
+    case 4:
+      return [x, h - 1 - y];
+    case 5:
+      return [y, x];
+    case 6:
+      return [h - 1 - y, x];
+    case 7:
+      return [h - 1 - y, w - 1 - x];
+    case 8:
+      return [y, w - 1 - x];
+    default:
+      throw new Error(`no orientation ${orientation}`);
   }
 }
 
@@ -217,13 +267,18 @@ function shown(orientation: number, x: number, y: number, w: number, h: number):
  * Stored pixels (RGB) of the quadrant picture that EXIF Orientation N shows upright as
  * `width` x `height`: for orientations 5-8 the stored image is `height` x `width`.
  */
-export function quadrantStored(orientation: number, width: number, height: number): { data: Buffer; width: number; height: number } {
+export function quadrantStored(
+  orientation: number,
+  width: number,
+  height: number,
+): { data: Buffer; width: number; height: number } {
   const [w, h] = orientation >= 5 ? [height, width] : [width, height];
   const data = Buffer.alloc(w * h * 3);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const [u, v] = shown(orientation, x, y, w, h);
-      const name: QuadrantColour = v < height / 2 ? (u < width / 2 ? 'red' : 'green') : u < width / 2 ? 'blue' : 'yellow';
+      const name: QuadrantColour =
+        v < height / 2 ? (u < width / 2 ? 'red' : 'green') : u < width / 2 ? 'blue' : 'yellow';
       data.set(QUADRANT_COLOURS[name], (y * w + x) * 3);
     }
   }
@@ -233,26 +288,49 @@ export function quadrantStored(orientation: number, width: number, height: numbe
 /** A JPEG of the quadrant picture stored for EXIF Orientation N (written by sharp, as makeJpeg does). */
 export async function quadrantJpeg(orientation: number, width = 600, height = 400): Promise<Buffer> {
   const stored = quadrantStored(orientation, width, height);
-  const jpeg = await sharp(stored.data, { raw: { width: stored.width, height: stored.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  const jpeg = await sharp(stored.data, { raw: { width: stored.width, height: stored.height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   return orientation === 1 ? jpeg : sharp(jpeg).withMetadata({ orientation }).jpeg({ quality: 90 }).toBuffer();
 }
 
 /** The HEIC an iPhone would write for that picture: irot/imir for N, and EXIF Orientation N as well. */
-export async function quadrantHeic(orientation: number, width = 600, height = 400, { transforms = true } = {}): Promise<Buffer> {
+export async function quadrantHeic(
+  orientation: number,
+  width = 600,
+  height = 400,
+  { transforms = true } = {},
+): Promise<Buffer> {
   const jpeg = await quadrantJpeg(orientation, width, height);
   const exif = (await sharp(jpeg).metadata()).exif;
-  return iphoneHeic({ images: [{ encoded: await heifEnc(jpeg), transforms: transforms ? transformsFor(orientation) : [] }], exif });
+  return iphoneHeic({
+    images: [{ encoded: await heifEnc(jpeg), transforms: transforms ? transformsFor(orientation) : [] }],
+    exif,
+  });
 }
 
 /** The HEIC twin of a camera JPEG: same stored pixels, same EXIF, its Orientation as irot/imir. */
 export async function heicTwin(jpeg: Buffer): Promise<Buffer> {
   const meta = await sharp(jpeg).metadata();
-  return iphoneHeic({ images: [{ encoded: await heifEnc(jpeg), transforms: transformsFor(meta.orientation ?? 1) }], exif: meta.exif });
+  return iphoneHeic({
+    images: [{ encoded: await heifEnc(jpeg), transforms: transformsFor(meta.orientation ?? 1) }],
+    exif: meta.exif,
+  });
 }
 
 /** The nearest quadrant colour at each corner region (centres of the outer 30% x 30%). */
-export async function corners(image: Buffer | Sharp): Promise<{ topLeft: QuadrantColour; topRight: QuadrantColour; bottomLeft: QuadrantColour; bottomRight: QuadrantColour }> {
-  const { data, info } = await (Buffer.isBuffer(image) ? sharp(image) : image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+export async function corners(
+  image: Buffer | Sharp,
+): Promise<{
+  topLeft: QuadrantColour;
+  topRight: QuadrantColour;
+  bottomLeft: QuadrantColour;
+  bottomRight: QuadrantColour;
+}> {
+  const { data, info } = await (Buffer.isBuffer(image) ? sharp(image) : image)
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const at = (fx: number, fy: number): QuadrantColour => {
     const x = Math.floor(fx * info.width);
     const y = Math.floor(fy * info.height);

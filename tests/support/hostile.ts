@@ -127,11 +127,17 @@ export async function zeroPng(width: number, height: number, bitDepth: 1 | 8 = 1
   for (let left = height; left > 0; ) {
     const rows = Math.min(rowsPerBlock, left);
     left -= rows;
-    if (!deflate.write(rows === rowsPerBlock ? block : block.subarray(0, rows * rowBytes))) await new Promise((r) => deflate.once('drain', r));
+    if (!deflate.write(rows === rowsPerBlock ? block : block.subarray(0, rows * rowBytes)))
+      await new Promise((r) => deflate.once('drain', r));
   }
   deflate.end();
   await done;
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', Buffer.concat(parts)), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', Buffer.concat(parts)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 export interface JpegSegment {
@@ -172,7 +178,9 @@ export function jpegScan(jpeg: Buffer): { start: number; end: number } {
 
 /** The dimensions a JPEG's SOFn segment declares. */
 export function jpegDeclaredSize(jpeg: Buffer): { width: number; height: number } | undefined {
-  const sof = jpegSegments(jpeg).find((s) => s.marker >= 0xc0 && s.marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(s.marker));
+  const sof = jpegSegments(jpeg).find(
+    (s) => s.marker >= 0xc0 && s.marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(s.marker),
+  );
   return sof ? { height: jpeg.readUInt16BE(sof.offset + 5), width: jpeg.readUInt16BE(sof.offset + 7) } : undefined;
 }
 
@@ -181,7 +189,10 @@ function segment(marker: number, payload: Buffer): Buffer {
   return Buffer.concat([Buffer.from([0xff, marker]), u16be(payload.length + 2), payload]);
 }
 
-const JFIF_APP0 = segment(0xe0, Buffer.from([0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]));
+const JFIF_APP0 = segment(
+  0xe0,
+  Buffer.from([0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]),
+);
 
 /** Inserts segments right after SOI. */
 function withSegments(jpeg: Buffer, ...segments: Buffer[]): Buffer {
@@ -190,14 +201,18 @@ function withSegments(jpeg: Buffer, ...segments: Buffer[]): Buffer {
 
 /** A real photo-like JPEG (noise compresses like a photo, so there is entropy data to damage). */
 export function photoJpeg(width = 800, height = 600, quality = 85): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+  return sharp({
+    create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 30 } },
+  })
     .jpeg({ quality })
     .toBuffer();
 }
 
 /** A tiny, clean JPEG (no metadata) to hang hostile EXIF on. */
 export function tinyJpeg(width = 64, height = 48): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: '#3366cc' } }).jpeg().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: '#3366cc' } })
+    .jpeg()
+    .toBuffer();
 }
 
 // ---------------------------------------------------------------- EXIF (TIFF) blocks
@@ -239,7 +254,12 @@ export function hugeExifBlock(): Buffer {
   const entries: IfdEntry[] = [];
   for (let i = 0; i < count; i++) {
     const at = i * 12;
-    entries.push({ tag: noise.readUInt16LE(at), type: noise.readUInt16LE(at + 2) % 16, count: noise.readUInt32LE(at + 4), value: noise.readUInt32LE(at + 8) });
+    entries.push({
+      tag: noise.readUInt16LE(at),
+      type: noise.readUInt16LE(at + 2) % 16,
+      count: noise.readUInt32LE(at + 4),
+      value: noise.readUInt32LE(at + 8),
+    });
   }
   return Buffer.concat([EXIF_ID, tiffBlock(entries, 0)]);
 }
@@ -278,14 +298,18 @@ export function loopingExifBlock(): Buffer {
 
 /** EXIF whose header points IFD0 beyond the end of the segment. */
 export function outOfBoundsExifBlock(): Buffer {
-  return Buffer.concat([EXIF_ID, tiffBlock([{ tag: 0x010f, type: 2, count: 4, value: 0x41414141 }], 0xffffffff, 0xfffffff0)]);
+  return Buffer.concat([
+    EXIF_ID,
+    tiffBlock([{ tag: 0x010f, type: 2, count: 4, value: 0x41414141 }], 0xffffffff, 0xfffffff0),
+  ]);
 }
 
 // ---------------------------------------------------------------- the files
 
 export const zeroBytes = (): Buffer => Buffer.alloc(0);
 
-export const plainText = (): Buffer => latin1('Dear diary,\nthis is a text file an app uploads as image/jpeg.\n'.repeat(20));
+export const plainText = (): Buffer =>
+  latin1('Dear diary,\nthis is a text file an app uploads as image/jpeg.\n'.repeat(20));
 
 /** A minimal but well-formed one-page PDF (xref offsets computed). */
 export function pdf(): Buffer {
@@ -319,15 +343,30 @@ export const svgWithScript = (): Buffer =>
 `,
   );
 
-export const gif = (): Promise<Buffer> => sharp({ create: { width: 32, height: 24, channels: 3, background: '#00aa55' } }).gif().toBuffer();
+export const gif = (): Promise<Buffer> =>
+  sharp({ create: { width: 32, height: 24, channels: 3, background: '#00aa55' } })
+    .gif()
+    .toBuffer();
 
 /** Three 32x24 frames, looping forever. */
 export const animatedWebp = (): Promise<Buffer> =>
-  sharp({ create: { width: 32, height: 72, channels: 3, background: '#aa3300', pageHeight: 24, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+  sharp({
+    create: {
+      width: 32,
+      height: 72,
+      channels: 3,
+      background: '#aa3300',
+      pageHeight: 24,
+      noise: { type: 'gaussian', mean: 128, sigma: 40 },
+    },
+  })
     .webp({ loop: 0, delay: [100, 100, 100] })
     .toBuffer();
 
-export const tiff = (): Promise<Buffer> => sharp({ create: { width: 32, height: 24, channels: 3, background: '#336699' } }).tiff().toBuffer();
+export const tiff = (): Promise<Buffer> =>
+  sharp({ create: { width: 32, height: 24, channels: 3, background: '#336699' } })
+    .tiff()
+    .toBuffer();
 
 /** A 4x4 24-bit BMP, by hand (sharp cannot write BMP). */
 export function bmp(width = 4, height = 4): Buffer {
@@ -393,7 +432,15 @@ export async function jpegClaimingHuge(): Promise<Buffer> {
 }
 
 function noisyPng(): Promise<Buffer> {
-  return sharp({ create: { width: 128, height: 96, channels: 3, background: '#446688', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+  return sharp({
+    create: {
+      width: 128,
+      height: 96,
+      channels: 3,
+      background: '#446688',
+      noise: { type: 'gaussian', mean: 128, sigma: 30 },
+    },
+  })
     .png({ compressionLevel: 6 })
     .toBuffer();
 }
@@ -469,7 +516,10 @@ export const ZIP_PAYLOAD_NAME = 'payload.js';
 
 /** A complete, valid JPEG with a ZIP (holding a script) appended: a picture and an archive at once. */
 export async function jpegZipPolyglot(): Promise<Buffer> {
-  return Buffer.concat([await tinyJpeg(96, 64), zipWith(ZIP_PAYLOAD_NAME, latin1(`alert(document.domain);\n${POLYGLOT_SCRIPT}\n`))]);
+  return Buffer.concat([
+    await tinyJpeg(96, 64),
+    zipWith(ZIP_PAYLOAD_NAME, latin1(`alert(document.domain);\n${POLYGLOT_SCRIPT}\n`)),
+  ]);
 }
 
 /** A valid tiny JPEG carrying an APP1 of ~64 KB of junk IFD0 entries. */
@@ -489,7 +539,11 @@ export async function outOfBoundsExifJpeg(): Promise<Buffer> {
 
 /** A real WebP whose RIFF header claims ~2 GB, i.e. far more data than the file has. */
 export async function webpRiffSizeTooLarge(): Promise<Buffer> {
-  const out = Buffer.from(await sharp({ create: { width: 64, height: 48, channels: 3, background: '#993366' } }).webp().toBuffer());
+  const out = Buffer.from(
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#993366' } })
+      .webp()
+      .toBuffer(),
+  );
   out.writeUInt32LE(0x7ffffff0, 4);
   return out;
 }
@@ -497,7 +551,15 @@ export async function webpRiffSizeTooLarge(): Promise<Buffer> {
 /** A real WebP whose RIFF header claims less data than its VP8 chunk holds. */
 export async function webpRiffSizeTooSmall(): Promise<Buffer> {
   const out = Buffer.from(
-    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#993366', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+    await sharp({
+      create: {
+        width: 64,
+        height: 48,
+        channels: 3,
+        background: '#993366',
+        noise: { type: 'gaussian', mean: 128, sigma: 30 },
+      },
+    })
       .webp()
       .toBuffer(),
   );
@@ -514,17 +576,43 @@ export function heicGarbage(): Buffer {
 // HEIF headers whose counts reach past their boxes: a few kilobytes that once cost hundreds of
 // megabytes of objects to read, and a box of size 0 that once sent exifr into an endless loop.
 const heicHeader = (...children: Buffer[]) =>
-  Buffer.concat([iso.box('ftyp', latin1('heic'), u32be(0), latin1('mif1heic')), iso.fullBox('meta', 0, 0, [iso.fullBox('pitm', 0, 0, [iso.u16(1)]), ...children])]);
+  Buffer.concat([
+    iso.box('ftyp', latin1('heic'), u32be(0), latin1('mif1heic')),
+    iso.fullBox('meta', 0, 0, [iso.fullBox('pitm', 0, 0, [iso.u16(1)]), ...children]),
+  ]);
 
 /** iloc v1 with zero-byte fields: 2000 items of 65535 extents each, in 16 KB. */
 export const heicIlocAmplifier = (): Buffer =>
-  heicHeader(iso.fullBox('iloc', 1, 0, [iso.u8(0), iso.u8(0), iso.u16(2000), ...Array.from({ length: 2000 }, (_, i) => Buffer.concat([iso.u16(i + 1), iso.u16(0), iso.u16(0), iso.u16(65535)]))]));
+  heicHeader(
+    iso.fullBox('iloc', 1, 0, [
+      iso.u8(0),
+      iso.u8(0),
+      iso.u16(2000),
+      ...Array.from({ length: 2000 }, (_, i) =>
+        Buffer.concat([iso.u16(i + 1), iso.u16(0), iso.u16(0), iso.u16(65535)]),
+      ),
+    ]),
+  );
 
 /** 1000 iref `cdsc` references claiming 65535 targets each, in 12 KB. */
-export const heicIrefAmplifier = (): Buffer => heicHeader(iso.fullBox('iref', 0, 0, Array.from({ length: 1000 }, () => iso.box('cdsc', iso.u16(1), iso.u16(65535)))));
+export const heicIrefAmplifier = (): Buffer =>
+  heicHeader(
+    iso.fullBox(
+      'iref',
+      0,
+      0,
+      Array.from({ length: 1000 }, () => iso.box('cdsc', iso.u16(1), iso.u16(65535))),
+    ),
+  );
 
 /** ftyp heic, then a box of size 0 ("to the end of the file") and junk. */
-export const heicEndlessBox = (): Buffer => Buffer.concat([iso.box('ftyp', latin1('heic'), u32be(0), latin1('mif1heic')), u32be(0), latin1('free'), junk(2048, 0x5eed)]);
+export const heicEndlessBox = (): Buffer =>
+  Buffer.concat([
+    iso.box('ftyp', latin1('heic'), u32be(0), latin1('mif1heic')),
+    u32be(0),
+    latin1('free'),
+    junk(2048, 0x5eed),
+  ]);
 
 /** 1x100,000,000: exactly the 100 MP limit, but beyond libvips's 10,000,000-pixel side limit. */
 export const extremeAspectPng = (): Promise<Buffer> => zeroPng(1, 100_000_000, 1);
@@ -533,12 +621,23 @@ export const extremeAspectPng = (): Promise<Buffer> => zeroPng(1, 100_000_000, 1
 export const tallStripPng = (): Promise<Buffer> => zeroPng(1, 10_000_000, 8);
 
 /** 1x1440: 138 bytes, a legal size, and the proportions that make a square crop expensive. */
-export const thinStripPng = (): Promise<Buffer> => sharp({ create: { width: 1, height: 1440, channels: 3, background: '#336699' } }).png().toBuffer();
+export const thinStripPng = (): Promise<Buffer> =>
+  sharp({ create: { width: 1, height: 1440, channels: 3, background: '#336699' } })
+    .png()
+    .toBuffer();
 
 /** A good picture, unlike any other (noise seeded by `seed`), so exact-duplicate detection never applies. */
 export function goodJpeg(seed: number, width = 640, height = 480): Promise<Buffer> {
   const hue = (seed * 47) % 360;
-  return sharp({ create: { width, height, channels: 3, background: `hsl(${hue}, 60%, 50%)`, noise: { type: 'gaussian', mean: 128, sigma: 20 } } })
+  return sharp({
+    create: {
+      width,
+      height,
+      channels: 3,
+      background: `hsl(${hue}, 60%, 50%)`,
+      noise: { type: 'gaussian', mean: 128, sigma: 20 },
+    },
+  })
     .composite([{ input: junk(64 * 48 * 3, seed + 1), raw: { width: 64, height: 48, channels: 3 }, top: 10, left: 10 }])
     .jpeg({ quality: 85 })
     .toBuffer();
@@ -549,36 +648,270 @@ function hostileCases(): HostileCase[] {
   const notImage = /not a supported image/i;
   const decode = /could not decode/i;
   return [
-    { name: '01-zero-bytes', description: 'an empty file', declaredType: 'image/jpeg', declaredSize: 1, make: zeroBytes, sniffsAs: undefined, expect: 'reject', reason: /empty|not a supported image/i },
-    { name: '02-text-as-jpeg', description: 'plain text declared image/jpeg', declaredType: 'image/jpeg', make: plainText, sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '03-pdf', description: 'a one-page PDF', declaredType: 'image/jpeg', make: pdf, sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '04-svg-script', description: 'an SVG with a script, declared image/png', declaredType: 'image/png', make: svgWithScript, sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '05-gif', description: 'a GIF (not an accepted format)', declaredType: 'image/jpeg', make: gif, sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '06-animated-webp', description: 'an animated WebP, 3 frames', declaredType: 'image/webp', make: animatedWebp, sniffsAs: 'webp', expect: 'reject', reason: /animated/i },
-    { name: '07-tiff', description: 'a TIFF', declaredType: 'image/jpeg', make: tiff, sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '08-bmp', description: 'a BMP', declaredType: 'image/png', make: bmp, sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '09-truncated-jpeg', description: 'the first half of a JPEG', declaredType: 'image/jpeg', make: truncatedJpeg, sniffsAs: 'jpeg', expect: 'reject', reason: decode },
-    { name: '10a-jpeg-corrupt-entropy', description: '4 KB of scan data overwritten mid-file (markers intact)', declaredType: 'image/jpeg', make: corruptEntropyJpeg, sniffsAs: 'jpeg', expect: 'tolerate' },
-    { name: '10b-jpeg-corrupt-scan-header', description: 'bytes right after SOS overwritten (bad component ids)', declaredType: 'image/jpeg', make: corruptScanHeaderJpeg, sniffsAs: 'jpeg', expect: 'reject', reason: decode },
-    { name: '11-jpeg-no-image', description: 'SOI + APP0 + APP1 only, no frame or scan', declaredType: 'image/jpeg', make: jpegWithoutImage, sniffsAs: 'jpeg', expect: 'reject', reason: decode },
-    { name: '12-png-bomb', description: '20000x20000 zeros (400 MP) in ~50 KB', declaredType: 'image/png', make: pngBomb, sniffsAs: 'png', expect: 'reject', reason: /too large.*limit is 100 megapixels/i },
-    { name: '13-jpeg-claims-65500', description: '16x16 JPEG whose SOF claims 65500x65500', declaredType: 'image/jpeg', make: jpegClaimingHuge, sniffsAs: 'jpeg', expect: 'reject', reason: /too large/i },
-    { name: '14a-png-bad-crc', description: 'PNG with an IDAT byte changed, CRC kept', declaredType: 'image/png', make: pngBadCrc, sniffsAs: 'png', expect: 'reject', reason: decode },
-    { name: '14b-png-truncated-idat', description: 'PNG cut in the middle of IDAT', declaredType: 'image/png', make: pngTruncatedIdat, sniffsAs: 'png', expect: 'reject', reason: decode },
-    { name: '15a-jpeg-html-polyglot', description: 'JPEG header, then an HTML page with a script', declaredType: 'image/jpeg', make: jpegHtmlPolyglot, sniffsAs: 'jpeg', expect: 'reject', reason: decode },
-    { name: '15b-gif-js-polyglot', description: 'a file that is both a GIF and JavaScript', declaredType: 'image/png', make: gifJsPolyglot, sniffsAs: undefined, expect: 'reject', reason: notImage },
-    { name: '15c-jpeg-zip-polyglot', description: 'a valid JPEG with a ZIP (script inside) appended', declaredType: 'image/jpeg', make: jpegZipPolyglot, sniffsAs: 'jpeg', expect: 'tolerate' },
-    { name: '16-huge-exif', description: 'tiny JPEG + ~64 KB APP1 of junk IFD entries', declaredType: 'image/jpeg', make: hugeExifJpeg, sniffsAs: 'jpeg', expect: 'tolerate' },
-    { name: '17a-exif-loops', description: 'JPEG + EXIF with IFD loops and offsets outside', declaredType: 'image/jpeg', make: loopingExifJpeg, sniffsAs: 'jpeg', expect: 'tolerate' },
-    { name: '17b-exif-ifd0-outside', description: 'JPEG + EXIF whose IFD0 offset is past the end', declaredType: 'image/jpeg', make: outOfBoundsExifJpeg, sniffsAs: 'jpeg', expect: 'tolerate' },
-    { name: '18a-webp-riff-too-large', description: 'WebP whose RIFF size claims ~2 GB', declaredType: 'image/webp', make: webpRiffSizeTooLarge, sniffsAs: 'webp', expect: 'reject', reason: decode },
-    { name: '18b-webp-riff-too-small', description: 'WebP whose RIFF size is smaller than its chunk', declaredType: 'image/webp', make: webpRiffSizeTooSmall, sniffsAs: 'webp', expect: 'reject', reason: decode },
-    { name: '19-heic-garbage', description: 'ftyp heic box + 4 KB of junk', declaredType: 'image/heic', make: heicGarbage, sniffsAs: 'heif', expect: 'reject' },
-    { name: '20a-png-1x100000000', description: '1x100,000,000 PNG (100 MP, absurd aspect)', declaredType: 'image/png', make: extremeAspectPng, sniffsAs: 'png', expect: 'reject', reason: decode },
-    { name: '19b-heic-iloc-amplifier', description: 'HEIF iloc: 131 M zero-byte extents in 16 KB', declaredType: 'image/heic', make: heicIlocAmplifier, sniffsAs: 'heif', expect: 'reject', reason: decode },
-    { name: '19c-heic-iref-amplifier', description: 'HEIF iref: 65 M references in 12 KB', declaredType: 'image/heic', make: heicIrefAmplifier, sniffsAs: 'heif', expect: 'reject', reason: decode },
-    { name: '19d-heic-endless-box', description: 'ftyp heic, then a box of size 0', declaredType: 'image/heic', make: heicEndlessBox, sniffsAs: 'heif', expect: 'reject', reason: decode },
-    { name: '20b-png-1x10000000', description: '1x10,000,000 PNG (10 MP, within every limit)', declaredType: 'image/png', make: tallStripPng, sniffsAs: 'png', expect: 'tolerate' },
+    {
+      name: '01-zero-bytes',
+      description: 'an empty file',
+      declaredType: 'image/jpeg',
+      declaredSize: 1,
+      make: zeroBytes,
+      sniffsAs: undefined,
+      expect: 'reject',
+      reason: /empty|not a supported image/i,
+    },
+    {
+      name: '02-text-as-jpeg',
+      description: 'plain text declared image/jpeg',
+      declaredType: 'image/jpeg',
+      make: plainText,
+      sniffsAs: undefined,
+      expect: 'reject',
+      reason: notImage,
+    },
+    {
+      name: '03-pdf',
+      description: 'a one-page PDF',
+      declaredType: 'image/jpeg',
+      make: pdf,
+      sniffsAs: undefined,
+      expect: 'reject',
+      reason: notImage,
+    },
+    {
+      name: '04-svg-script',
+      description: 'an SVG with a script, declared image/png',
+      declaredType: 'image/png',
+      make: svgWithScript,
+      sniffsAs: undefined,
+      expect: 'reject',
+      reason: notImage,
+    },
+    {
+      name: '05-gif',
+      description: 'a GIF (not an accepted format)',
+      declaredType: 'image/jpeg',
+      make: gif,
+      sniffsAs: undefined,
+      expect: 'reject',
+      reason: notImage,
+    },
+    {
+      name: '06-animated-webp',
+      description: 'an animated WebP, 3 frames',
+      declaredType: 'image/webp',
+      make: animatedWebp,
+      sniffsAs: 'webp',
+      expect: 'reject',
+      reason: /animated/i,
+    },
+    {
+      name: '07-tiff',
+      description: 'a TIFF',
+      declaredType: 'image/jpeg',
+      make: tiff,
+      sniffsAs: undefined,
+      expect: 'reject',
+      reason: notImage,
+    },
+    {
+      name: '08-bmp',
+      description: 'a BMP',
+      declaredType: 'image/png',
+      make: bmp,
+      sniffsAs: undefined,
+      expect: 'reject',
+      reason: notImage,
+    },
+    {
+      name: '09-truncated-jpeg',
+      description: 'the first half of a JPEG',
+      declaredType: 'image/jpeg',
+      make: truncatedJpeg,
+      sniffsAs: 'jpeg',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '10a-jpeg-corrupt-entropy',
+      description: '4 KB of scan data overwritten mid-file (markers intact)',
+      declaredType: 'image/jpeg',
+      make: corruptEntropyJpeg,
+      sniffsAs: 'jpeg',
+      expect: 'tolerate',
+    },
+    {
+      name: '10b-jpeg-corrupt-scan-header',
+      description: 'bytes right after SOS overwritten (bad component ids)',
+      declaredType: 'image/jpeg',
+      make: corruptScanHeaderJpeg,
+      sniffsAs: 'jpeg',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '11-jpeg-no-image',
+      description: 'SOI + APP0 + APP1 only, no frame or scan',
+      declaredType: 'image/jpeg',
+      make: jpegWithoutImage,
+      sniffsAs: 'jpeg',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '12-png-bomb',
+      description: '20000x20000 zeros (400 MP) in ~50 KB',
+      declaredType: 'image/png',
+      make: pngBomb,
+      sniffsAs: 'png',
+      expect: 'reject',
+      reason: /too large.*limit is 100 megapixels/i,
+    },
+    {
+      name: '13-jpeg-claims-65500',
+      description: '16x16 JPEG whose SOF claims 65500x65500',
+      declaredType: 'image/jpeg',
+      make: jpegClaimingHuge,
+      sniffsAs: 'jpeg',
+      expect: 'reject',
+      reason: /too large/i,
+    },
+    {
+      name: '14a-png-bad-crc',
+      description: 'PNG with an IDAT byte changed, CRC kept',
+      declaredType: 'image/png',
+      make: pngBadCrc,
+      sniffsAs: 'png',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '14b-png-truncated-idat',
+      description: 'PNG cut in the middle of IDAT',
+      declaredType: 'image/png',
+      make: pngTruncatedIdat,
+      sniffsAs: 'png',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '15a-jpeg-html-polyglot',
+      description: 'JPEG header, then an HTML page with a script',
+      declaredType: 'image/jpeg',
+      make: jpegHtmlPolyglot,
+      sniffsAs: 'jpeg',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '15b-gif-js-polyglot',
+      description: 'a file that is both a GIF and JavaScript',
+      declaredType: 'image/png',
+      make: gifJsPolyglot,
+      sniffsAs: undefined,
+      expect: 'reject',
+      reason: notImage,
+    },
+    {
+      name: '15c-jpeg-zip-polyglot',
+      description: 'a valid JPEG with a ZIP (script inside) appended',
+      declaredType: 'image/jpeg',
+      make: jpegZipPolyglot,
+      sniffsAs: 'jpeg',
+      expect: 'tolerate',
+    },
+    {
+      name: '16-huge-exif',
+      description: 'tiny JPEG + ~64 KB APP1 of junk IFD entries',
+      declaredType: 'image/jpeg',
+      make: hugeExifJpeg,
+      sniffsAs: 'jpeg',
+      expect: 'tolerate',
+    },
+    {
+      name: '17a-exif-loops',
+      description: 'JPEG + EXIF with IFD loops and offsets outside',
+      declaredType: 'image/jpeg',
+      make: loopingExifJpeg,
+      sniffsAs: 'jpeg',
+      expect: 'tolerate',
+    },
+    {
+      name: '17b-exif-ifd0-outside',
+      description: 'JPEG + EXIF whose IFD0 offset is past the end',
+      declaredType: 'image/jpeg',
+      make: outOfBoundsExifJpeg,
+      sniffsAs: 'jpeg',
+      expect: 'tolerate',
+    },
+    {
+      name: '18a-webp-riff-too-large',
+      description: 'WebP whose RIFF size claims ~2 GB',
+      declaredType: 'image/webp',
+      make: webpRiffSizeTooLarge,
+      sniffsAs: 'webp',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '18b-webp-riff-too-small',
+      description: 'WebP whose RIFF size is smaller than its chunk',
+      declaredType: 'image/webp',
+      make: webpRiffSizeTooSmall,
+      sniffsAs: 'webp',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '19-heic-garbage',
+      description: 'ftyp heic box + 4 KB of junk',
+      declaredType: 'image/heic',
+      make: heicGarbage,
+      sniffsAs: 'heif',
+      expect: 'reject',
+    },
+    {
+      name: '20a-png-1x100000000',
+      description: '1x100,000,000 PNG (100 MP, absurd aspect)',
+      declaredType: 'image/png',
+      make: extremeAspectPng,
+      sniffsAs: 'png',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '19b-heic-iloc-amplifier',
+      description: 'HEIF iloc: 131 M zero-byte extents in 16 KB',
+      declaredType: 'image/heic',
+      make: heicIlocAmplifier,
+      sniffsAs: 'heif',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '19c-heic-iref-amplifier',
+      description: 'HEIF iref: 65 M references in 12 KB',
+      declaredType: 'image/heic',
+      make: heicIrefAmplifier,
+      sniffsAs: 'heif',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '19d-heic-endless-box',
+      description: 'ftyp heic, then a box of size 0',
+      declaredType: 'image/heic',
+      make: heicEndlessBox,
+      sniffsAs: 'heif',
+      expect: 'reject',
+      reason: decode,
+    },
+    {
+      name: '20b-png-1x10000000',
+      description: '1x10,000,000 PNG (10 MP, within every limit)',
+      declaredType: 'image/png',
+      make: tallStripPng,
+      sniffsAs: 'png',
+      expect: 'tolerate',
+    },
   ];
 }
 

@@ -25,7 +25,14 @@ export async function readReport(s3: S3Client, bucket: string, key: string): Pro
  * FAILED). `progress` (what the import has written so far, say) lets the wait go on past its
  * budget while it changes.
  */
-export async function waitForReport(s3: S3Client, bucket: string, key: string, since: number, lines: number, progress?: () => Promise<unknown>): Promise<ImportReport> {
+export async function waitForReport(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  since: number,
+  lines: number,
+  progress?: () => Promise<unknown>,
+): Promise<ImportReport> {
   return eventually(
     `the import report of ${key}`,
     async () => {

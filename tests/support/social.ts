@@ -25,9 +25,16 @@ export async function unfriend(endpoints: Endpoints, a: Session, b: Session): Pr
 }
 
 /** Uploads a small JPEG and waits until it is READY; returns the content id. */
-export async function readyContent(endpoints: Endpoints, owner: Session, body: Record<string, unknown> = {}): Promise<string> {
+export async function readyContent(
+  endpoints: Endpoints,
+  owner: Session,
+  body: Record<string, unknown> = {},
+): Promise<string> {
   const jpeg = await makeJpeg(96, 64, { make: 'Test', model: 'Cam', gps: { latitude: 10.5, longitude: 20.25 } });
-  const created = await api(endpoints, 'POST', '/content', { token: owner.accessToken, body: { contentType: 'image/jpeg', size: jpeg.length, ...body } });
+  const created = await api(endpoints, 'POST', '/content', {
+    token: owner.accessToken,
+    body: { contentType: 'image/jpeg', size: jpeg.length, ...body },
+  });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   await postToS3(created.body, jpeg, 'image/jpeg');
   const { body: item } = await waitForProcessed(endpoints, owner.accessToken, created.body.contentId);

@@ -2,7 +2,12 @@
 // function themselves (in their own order, with duplicates). Records come in Lambda's shape.
 import type { DynamoDBRecord } from 'aws-lambda';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import { toLambdaRecord } from '../../infra/local/streams';
 
 export class StreamTap {
@@ -15,7 +20,12 @@ export class StreamTap {
     private readonly region: string,
   ) {}
 
-  static async open(dynamodb: DynamoDBClient, streams: DynamoDBStreamsClient, tableName: string, region: string): Promise<StreamTap> {
+  static async open(
+    dynamodb: DynamoDBClient,
+    streams: DynamoDBStreamsClient,
+    tableName: string,
+    region: string,
+  ): Promise<StreamTap> {
     const table = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
     const arn = table.Table?.LatestStreamArn;
     if (!arn) throw new Error(`table ${tableName} has no stream`);
@@ -57,11 +67,17 @@ export class StreamTap {
   }
 
   private async horizon(shardId: string): Promise<string | undefined> {
-    const out = await this.streams.send(new GetShardIteratorCommand({ StreamArn: this.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const out = await this.streams.send(
+      new GetShardIteratorCommand({ StreamArn: this.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
     return out.ShardIterator;
   }
 }
 
-export function streamsClient(endpoint: string, region: string, credentials: { accessKeyId: string; secretAccessKey: string }): DynamoDBStreamsClient {
+export function streamsClient(
+  endpoint: string,
+  region: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): DynamoDBStreamsClient {
   return new DynamoDBStreamsClient({ endpoint, region, credentials });
 }

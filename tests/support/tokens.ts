@@ -87,7 +87,11 @@ export function idTokenClaims(kit: SigningKit, opts: ForgeOptions = {}): JWTPayl
 }
 
 /** Signs claims as RS256 with the kit's key (or opts.key) and kid. */
-export async function signRs256(kit: SigningKit, claims: JWTPayload, opts: Pick<ForgeOptions, 'header' | 'key'> = {}): Promise<string> {
+export async function signRs256(
+  kit: SigningKit,
+  claims: JWTPayload,
+  opts: Pick<ForgeOptions, 'header' | 'key'> = {},
+): Promise<string> {
   const header = { alg: 'RS256', kid: kit.kid, ...opts.header };
   return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(opts.key ?? kit.privateKey);
 }
@@ -96,13 +100,19 @@ export async function signRs256(kit: SigningKit, claims: JWTPayload, opts: Pick<
  * RS256 built by hand, for headers jose refuses to produce (unknown `crit` parameters, odd
  * `typ`s): the signature is genuine, so only the verifier's header checks can refuse the token.
  */
-export function signRs256Raw(kit: SigningKit, header: Record<string, unknown>, claims: JWTPayload, key = kit.privateKey): string {
+export function signRs256Raw(
+  kit: SigningKit,
+  header: Record<string, unknown>,
+  claims: JWTPayload,
+  key = kit.privateKey,
+): string {
   const keyObject = key instanceof KeyObject ? key : KeyObject.from(key as webcrypto.CryptoKey);
   const signingInput = `${b64url(JSON.stringify({ alg: 'RS256', kid: kit.kid, ...header }))}.${b64url(JSON.stringify(claims))}`;
   return `${signingInput}.${sign('sha256', Buffer.from(signingInput), keyObject).toString('base64url')}`;
 }
 
-export const validAccessToken = (kit: SigningKit, opts: ForgeOptions = {}) => signRs256(kit, accessTokenClaims(kit, opts), opts);
+export const validAccessToken = (kit: SigningKit, opts: ForgeOptions = {}) =>
+  signRs256(kit, accessTokenClaims(kit, opts), opts);
 
 export const idToken = (kit: SigningKit, opts: ForgeOptions = {}) => signRs256(kit, idTokenClaims(kit, opts), opts);
 
@@ -120,8 +130,11 @@ export const notYetValidAccessToken = (kit: SigningKit, opts: ForgeOptions = {})
 export const issuedInFutureAccessToken = (kit: SigningKit, opts: ForgeOptions = {}) =>
   validAccessToken(kit, { ...opts, now: (opts.now ?? epoch()) + 3600 });
 
-export const wrongIssuerAccessToken = (kit: SigningKit, opts: ForgeOptions = {}, issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Attacker') =>
-  validAccessToken(kit, { ...opts, claims: { iss: issuer, ...opts.claims } });
+export const wrongIssuerAccessToken = (
+  kit: SigningKit,
+  opts: ForgeOptions = {},
+  issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Attacker',
+) => validAccessToken(kit, { ...opts, claims: { iss: issuer, ...opts.claims } });
 
 export const wrongClientAccessToken = (kit: SigningKit, opts: ForgeOptions = {}, clientId = 'someotherappclient') =>
   validAccessToken(kit, { ...opts, claims: { client_id: clientId, ...opts.claims } });
@@ -158,7 +171,9 @@ export function hs256WithPublicKeyToken(
 ): string {
   const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: kit.kid, ...opts.header }));
   const payload = b64url(JSON.stringify(accessTokenClaims(kit, opts)));
-  const signature = createHmac('sha256', publicKeyBytes(publicKey, opts.form)).update(`${header}.${payload}`).digest('base64url');
+  const signature = createHmac('sha256', publicKeyBytes(publicKey, opts.form))
+    .update(`${header}.${payload}`)
+    .digest('base64url');
   return `${header}.${payload}.${signature}`;
 }
 
@@ -173,7 +188,11 @@ export function tamperPayload(token: string, changes: Record<string, unknown>): 
 /** Signed by a key the pool never published, under a kid the JWKS does not contain. */
 export async function unknownKidAccessToken(kit: SigningKit, opts: ForgeOptions = {}): Promise<string> {
   const { privateKey } = await generateKeyPair('RS256');
-  return validAccessToken(kit, { ...opts, key: privateKey, header: { kid: `unknown-${randomUUID()}`, ...opts.header } });
+  return validAccessToken(kit, {
+    ...opts,
+    key: privateKey,
+    header: { kid: `unknown-${randomUUID()}`, ...opts.header },
+  });
 }
 
 /** Signed by a different key under the pool's real kid. */
@@ -195,8 +214,13 @@ export const garbageTokens: readonly string[] = [
 export const bearer = (token: string) => `Bearer ${token}`;
 
 /** The kit for the local identity provider with this dataDir (reads `<dataDir>/signing-key.json`). */
-export async function loadIdentityProviderKey(dataDir: string): Promise<{ kid: string; privateKey: CryptoKey; publicJwk: JWK }> {
-  const stored = JSON.parse(await readFile(join(dataDir, SIGNING_KEY_FILE), 'utf8')) as { kid: string; privateJwk: JWK };
+export async function loadIdentityProviderKey(
+  dataDir: string,
+): Promise<{ kid: string; privateKey: CryptoKey; publicJwk: JWK }> {
+  const stored = JSON.parse(await readFile(join(dataDir, SIGNING_KEY_FILE), 'utf8')) as {
+    kid: string;
+    privateJwk: JWK;
+  };
   const privateKey = await importJWK({ ...stored.privateJwk, alg: 'RS256' }, 'RS256');
   if (privateKey instanceof Uint8Array) throw new Error('not an RSA key');
   const { kty, n, e } = stored.privateJwk;

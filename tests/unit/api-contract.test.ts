@@ -11,14 +11,22 @@ describe('the published contract', () => {
     const published = await publishedDocument();
     const breaking = breakingChanges(published, current);
     if (published.info.version === current.info.version) {
-      expect(breaking, `Breaking changes under the published version ${published.info.version}: raise apiInfo.version in shared/http/routes.ts, then npm run openapi`).toEqual([]);
+      expect(
+        breaking,
+        `Breaking changes under the published version ${published.info.version}: raise apiInfo.version in shared/http/routes.ts, then npm run openapi`,
+      ).toEqual([]);
     } else {
-      expect(current.info.version.localeCompare(published.info.version, 'en', { numeric: true }), 'the API version only moves up').toBeGreaterThan(0);
+      expect(
+        current.info.version.localeCompare(published.info.version, 'en', { numeric: true }),
+        'the API version only moves up',
+      ).toBeGreaterThan(0);
     }
   });
 
   it('is the document the routes build (npm run openapi writes it)', async () => {
-    expect(JSON.parse(JSON.stringify(current)), 'docs/openapi.json is stale: run npm run openapi').toEqual(await publishedDocument());
+    expect(JSON.parse(JSON.stringify(current)), 'docs/openapi.json is stale: run npm run openapi').toEqual(
+      await publishedDocument(),
+    );
   });
 });
 

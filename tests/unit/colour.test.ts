@@ -78,7 +78,9 @@ function converting(plan: ColourPlan) {
 }
 
 function expectMatrixClose(actual: Matrix3, expected: Matrix3, tolerance: number): void {
-  actual.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - expected[i]![j]!), `[${i}][${j}] ${v}`).toBeLessThan(tolerance)));
+  actual.forEach((row, i) =>
+    row.forEach((v, j) => expect(Math.abs(v - expected[i]![j]!), `[${i}][${j}] ${v}`).toBeLessThan(tolerance)),
+  );
 }
 
 describe('colour conversion to sRGB', () => {
@@ -127,22 +129,37 @@ describe('colour conversion to sRGB', () => {
   });
 
   it('leaves what it cannot convert as decoded, saying why, and never throws on a broken profile', async () => {
-    expect(nclxPlan(12, 16)).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('transfer characteristics 16') });
+    expect(nclxPlan(12, 16)).toMatchObject({
+      kind: 'unsupported',
+      reason: expect.stringContaining('transfer characteristics 16'),
+    });
     expect(nclxPlan(22, 13)).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('primaries 22') });
     const cmyk = (await sharp(await tagged('cmyk')).metadata()).icc!;
     expect(iccPlan(cmyk)).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('not RGB') });
 
     const p3 = (await sharp(await tagged('p3')).metadata()).icc!;
-    expect(iccPlan(p3.subarray(0, 100))).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('header') });
+    expect(iccPlan(p3.subarray(0, 100))).toMatchObject({
+      kind: 'unsupported',
+      reason: expect.stringContaining('header'),
+    });
     const manyTags = Buffer.from(p3);
     manyTags.writeUInt32BE(100_000, 128);
     expect(iccPlan(manyTags)).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('tag table') });
     const farTag = Buffer.from(p3);
     farTag.writeUInt32BE(0x7fff_0000, 132 + 4); // the first tag's offset
-    expect(iccPlan(farTag)).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('runs past the end') });
+    expect(iccPlan(farTag)).toMatchObject({
+      kind: 'unsupported',
+      reason: expect.stringContaining('runs past the end'),
+    });
     // A v4 description (mluc) whose UTF-16 text has an odd length.
-    expect(iccPlan(mlucProfile(p3, 'Display P3'))).toMatchObject({ kind: 'convert', conversion: { source: 'ICC profile "Display P3"' } });
-    expect(iccPlan(mlucProfile(p3, 'Display P3', { lengthDelta: -1 }))).toMatchObject({ kind: 'convert', conversion: { source: 'ICC profile "Display P"' } });
+    expect(iccPlan(mlucProfile(p3, 'Display P3'))).toMatchObject({
+      kind: 'convert',
+      conversion: { source: 'ICC profile "Display P3"' },
+    });
+    expect(iccPlan(mlucProfile(p3, 'Display P3', { lengthDelta: -1 }))).toMatchObject({
+      kind: 'convert',
+      conversion: { source: 'ICC profile "Display P"' },
+    });
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(p3.length), (noise, at) => {
         const mangled = Buffer.from(p3);

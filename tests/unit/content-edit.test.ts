@@ -11,16 +11,28 @@ describe('ETags', () => {
   it('accepts a weak tag', () => {
     expect(versionFromIfMatch('W/"v3"')).toBe(3);
   });
-  it.each([undefined, '', '*', 'v3', '"3"', '"v-1"', '"v1", "v2"', '"v99999999999"'])('names no version in %j', (header) => {
-    expect(versionFromIfMatch(header)).toBeUndefined();
-  });
+  it.each([undefined, '', '*', 'v3', '"3"', '"v-1"', '"v1", "v2"', '"v99999999999"'])(
+    'names no version in %j',
+    (header) => {
+      expect(versionFromIfMatch(header)).toBeUndefined();
+    },
+  );
 });
 
 describe('patchContentSchema', () => {
   it('accepts a partial edit and null to clear', () => {
-    expect(patchContentSchema.parse({ caption: null, location: { latitude: 1, longitude: 2 } })).toEqual({ caption: null, location: { latitude: 1, longitude: 2 } });
+    expect(patchContentSchema.parse({ caption: null, location: { latitude: 1, longitude: 2 } })).toEqual({
+      caption: null,
+      location: { latitude: 1, longitude: 2 },
+    });
   });
-  it.each([{}, { visibility: 'everyone' }, { owner: 'x' }, { location: { latitude: 91, longitude: 0 } }, { caption: 'x'.repeat(2201) }])('refuses %j', (body) => {
+  it.each([
+    {},
+    { visibility: 'everyone' },
+    { owner: 'x' },
+    { location: { latitude: 91, longitude: 0 } },
+    { caption: 'x'.repeat(2201) },
+  ])('refuses %j', (body) => {
     expect(patchContentSchema.safeParse(body).success).toBe(false);
   });
 });
@@ -30,7 +42,8 @@ describe('cursors', () => {
   const contentId = '0b6f1d7e-2c4a-4e8b-8f3d-5a6b7c8d9e0f';
   const gallery = galleryCursorKeySchema('publicGallery', owner);
   const key = { contentId, createdAt: '2026-01-01T10:00:00.000Z', galleryPublic: owner };
-  const forged = (k: unknown, scope = `publicGallery:${owner}`) => Buffer.from(JSON.stringify({ v: 1, scope, key: k })).toString('base64url');
+  const forged = (k: unknown, scope = `publicGallery:${owner}`) =>
+    Buffer.from(JSON.stringify({ v: 1, scope, key: k })).toString('base64url');
 
   it('round-trip within their scope', () => {
     expect(decodeCursor(`publicGallery:${owner}`, encodeCursor(`publicGallery:${owner}`, key), gallery)).toEqual(key);
@@ -41,7 +54,9 @@ describe('cursors', () => {
     const cursor = encodeCursor(`publicGallery:${owner}`, key);
     expect(() => decodeCursor(`friendsGallery:${owner}`, cursor, gallery)).toThrow(InvalidCursorError);
     expect(() => decodeCursor(`publicGallery:${owner}`, 'garbage!', gallery)).toThrow(InvalidCursorError);
-    expect(() => decodeCursor(`publicGallery:${owner}`, forged({ a: { S: 'x' } }), gallery)).toThrow(InvalidCursorError);
+    expect(() => decodeCursor(`publicGallery:${owner}`, forged({ a: { S: 'x' } }), gallery)).toThrow(
+      InvalidCursorError,
+    );
   });
   it.each([
     ['an empty key', {}],
@@ -52,9 +67,14 @@ describe('cursors', () => {
   ])('refuse a hand-made gallery key: %s', (_name, k) => {
     expect(() => decodeCursor(`publicGallery:${owner}`, forged(k), gallery)).toThrow(InvalidCursorError);
   });
-  it.each([5, '', 'x#y', `2026-01-01T10:00:00.000Z#not-an-id`, `${contentId}#2026-01-01T10:00:00.000Z`])('refuse a hand-made feed key before=%j', (before) => {
-    expect(() => decodeCursor('feed:u', forged({ before }, 'feed:u'), feedCursorKeySchema)).toThrow(InvalidCursorError);
-  });
+  it.each([5, '', 'x#y', `2026-01-01T10:00:00.000Z#not-an-id`, `${contentId}#2026-01-01T10:00:00.000Z`])(
+    'refuse a hand-made feed key before=%j',
+    (before) => {
+      expect(() => decodeCursor('feed:u', forged({ before }, 'feed:u'), feedCursorKeySchema)).toThrow(
+        InvalidCursorError,
+      );
+    },
+  );
   it('is absent when none is given', () => {
     expect(decodeCursor('s', undefined, gallery)).toBeUndefined();
   });

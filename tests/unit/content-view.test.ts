@@ -1,10 +1,19 @@
 import { type ContentItem, newPendingItem } from '#shared/domain/content';
 import { contentView } from '#shared/domain/content-view';
 
-const ownerView = (item: Parameters<typeof contentView>[0], sign: Parameters<typeof contentView>[2]) => contentView(item, 'self', sign);
+const ownerView = (item: Parameters<typeof contentView>[0], sign: Parameters<typeof contentView>[2]) =>
+  contentView(item, 'self', sign);
 
 const ID = '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
-const base = newPendingItem({ contentId: ID, ownerId: 'user-1', caption: 'Beach', visibility: 'public', contentType: 'image/jpeg', size: 2048, now: new Date('2024-06-01T12:00:00Z') });
+const base = newPendingItem({
+  contentId: ID,
+  ownerId: 'user-1',
+  caption: 'Beach',
+  visibility: 'public',
+  contentType: 'image/jpeg',
+  size: 2048,
+  now: new Date('2024-06-01T12:00:00Z'),
+});
 const thumb = { key: `derived/${ID}/thumb.webp`, contentType: 'image/webp', width: 320, height: 240, bytes: 9_000 };
 const ready: ContentItem = { ...base, status: 'READY', version: 3, derivatives: { thumb } };
 const sign = jest.fn(async (key: string) => `signed:${key}`);
@@ -12,7 +21,12 @@ const sign = jest.fn(async (key: string) => `signed:${key}`);
 describe('ownerView', () => {
   it('gives a READY item a signed URL with dimensions for each derivative', async () => {
     const view = await ownerView(ready, sign);
-    expect(view.urls.thumb).toEqual({ url: `signed:derived/${ID}/thumb.webp`, width: 320, height: 240, contentType: 'image/webp' });
+    expect(view.urls.thumb).toEqual({
+      url: `signed:derived/${ID}/thumb.webp`,
+      width: 320,
+      height: 240,
+      contentType: 'image/webp',
+    });
   });
 
   it('gives a READY item a signed URL for the original', async () => {
@@ -47,8 +61,17 @@ describe('ownerView', () => {
   });
 
   it('merges exif and dimensions into metadata, the dimensions winning', async () => {
-    const item = { ...ready, exif: { width: 100, height: 50, make: 'Acme', takenAt: '2024-06-01T14:03:22+02:00' }, dimensions: { width: 800, height: 600 } };
-    expect((await ownerView(item, sign)).metadata).toEqual({ width: 800, height: 600, make: 'Acme', takenAt: '2024-06-01T14:03:22+02:00' });
+    const item = {
+      ...ready,
+      exif: { width: 100, height: 50, make: 'Acme', takenAt: '2024-06-01T14:03:22+02:00' },
+      dimensions: { width: 800, height: 600 },
+    };
+    expect((await ownerView(item, sign)).metadata).toEqual({
+      width: 800,
+      height: 600,
+      make: 'Acme',
+      takenAt: '2024-06-01T14:03:22+02:00',
+    });
   });
 
   it('shows the exif alone when there are no dimensions yet', async () => {
@@ -72,6 +95,7 @@ describe('ownerView', () => {
       updatedAt: '2024-06-01T12:00:00.000Z',
       version: 3,
     });
-    for (const internal of ['originalKey', 'expiresAt', 'declaredBytes', 'derivatives']) expect(view).not.toHaveProperty(internal);
+    for (const internal of ['originalKey', 'expiresAt', 'declaredBytes', 'derivatives'])
+      expect(view).not.toHaveProperty(internal);
   });
 });

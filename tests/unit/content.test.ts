@@ -39,9 +39,12 @@ describe('createContentSchema', () => {
     expect(schema.safeParse({ ...valid, visibility: 'everyone' }).success).toBe(false);
   });
 
-  it.each(['image/gif', 'text/plain', 'image/svg+xml', 'IMAGE/JPEG'])('rejects the unsupported content type %s', (contentType) => {
-    expect(schema.safeParse({ ...valid, contentType }).success).toBe(false);
-  });
+  it.each(['image/gif', 'text/plain', 'image/svg+xml', 'IMAGE/JPEG'])(
+    'rejects the unsupported content type %s',
+    (contentType) => {
+      expect(schema.safeParse({ ...valid, contentType }).success).toBe(false);
+    },
+  );
 
   it('rejects a size of 0', () => {
     expect(schema.safeParse({ ...valid, size: 0 }).success).toBe(false);
@@ -84,7 +87,15 @@ describe('createContentSchema', () => {
 
 describe('newPendingItem', () => {
   const now = new Date('2024-06-01T12:00:00.000Z');
-  const item = newPendingItem({ contentId: ID, ownerId: 'user-1', caption: 'Hi', visibility: 'friends', contentType: 'image/png', size: 1234, now });
+  const item = newPendingItem({
+    contentId: ID,
+    ownerId: 'user-1',
+    caption: 'Hi',
+    visibility: 'friends',
+    contentType: 'image/png',
+    size: 1234,
+    now,
+  });
 
   it('starts PENDING at version 1', () => {
     expect(item.status).toBe('PENDING');
@@ -114,7 +125,15 @@ describe('newPendingItem', () => {
   });
 
   it('leaves out an empty caption', () => {
-    const noCaption = newPendingItem({ contentId: ID, ownerId: 'user-1', caption: '', visibility: 'private', contentType: 'image/png', size: 1, now });
+    const noCaption = newPendingItem({
+      contentId: ID,
+      ownerId: 'user-1',
+      caption: '',
+      visibility: 'private',
+      contentType: 'image/png',
+      size: 1,
+      now,
+    });
     expect(noCaption).not.toHaveProperty('caption');
   });
 });
@@ -139,24 +158,38 @@ describe('parseOriginalKey', () => {
     expect(parseOriginalKey(originalKey(owner, ID))).toEqual({ ownerId: owner, contentId: ID });
   });
 
-  it.each([`derived/user-1/${ID}`, `upload/user-1/${ID}`, `x/uploads/user-1/${ID}`, `/uploads/user-1/${ID}`])('rejects the other prefix in %s', (key) => {
-    expect(parseOriginalKey(key)).toBeUndefined();
-  });
-
-  it.each([`uploads/user-1/${ID}/thumb.webp`, `uploads/user-1/extra/${ID}`, `uploads/${ID}`, `uploads/user-1/${ID}/`])('rejects the wrong number of segments in %s', (key) => {
-    expect(parseOriginalKey(key)).toBeUndefined();
-  });
-
-  it.each(['not-a-uuid', '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6', '------------------------------------', `${ID.toUpperCase()}`])('rejects the content id %s', (id) => {
-    expect(parseOriginalKey(`uploads/user-1/${id}`)).toBeUndefined();
-  });
-
-  it.each([`uploads/user-1/../user-2/${ID}`, `uploads/../uploads/user-1/${ID}`, `../uploads/user-1/${ID}`, `uploads/../${ID}`, `uploads/./${ID}`])(
-    'rejects the path-traversal key %s',
+  it.each([`derived/user-1/${ID}`, `upload/user-1/${ID}`, `x/uploads/user-1/${ID}`, `/uploads/user-1/${ID}`])(
+    'rejects the other prefix in %s',
     (key) => {
       expect(parseOriginalKey(key)).toBeUndefined();
     },
   );
+
+  it.each([`uploads/user-1/${ID}/thumb.webp`, `uploads/user-1/extra/${ID}`, `uploads/${ID}`, `uploads/user-1/${ID}/`])(
+    'rejects the wrong number of segments in %s',
+    (key) => {
+      expect(parseOriginalKey(key)).toBeUndefined();
+    },
+  );
+
+  it.each([
+    'not-a-uuid',
+    '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6',
+    '------------------------------------',
+    `${ID.toUpperCase()}`,
+  ])('rejects the content id %s', (id) => {
+    expect(parseOriginalKey(`uploads/user-1/${id}`)).toBeUndefined();
+  });
+
+  it.each([
+    `uploads/user-1/../user-2/${ID}`,
+    `uploads/../uploads/user-1/${ID}`,
+    `../uploads/user-1/${ID}`,
+    `uploads/../${ID}`,
+    `uploads/./${ID}`,
+  ])('rejects the path-traversal key %s', (key) => {
+    expect(parseOriginalKey(key)).toBeUndefined();
+  });
 
   it('rejects an empty owner', () => {
     expect(parseOriginalKey(`uploads//${ID}`)).toBeUndefined();

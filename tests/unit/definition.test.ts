@@ -1,6 +1,9 @@
 import { LOCAL_ACCOUNT_ID, type LocalValues, pseudoParameters, resolveIntrinsics } from '../../infra/local/definition';
 
-const refs: Record<string, string> = { MediaBucket: 'media-local', UploadsTopic: 'arn:aws:sns:us-east-1:000000000000:uploads' };
+const refs: Record<string, string> = {
+  MediaBucket: 'media-local',
+  UploadsTopic: 'arn:aws:sns:us-east-1:000000000000:uploads',
+};
 const atts: Record<string, string> = {
   'ContentTable.Arn': 'arn:aws:dynamodb:us-east-1:000000000000:table/content',
   'ContentTable.StreamArn': 'arn:aws:dynamodb:us-east-1:000000000000:table/content/stream/2024-06-01T00:00:00.000',
@@ -49,11 +52,15 @@ describe('resolveIntrinsics', () => {
   });
 
   it('substitutes ${Resource.Attribute} in Fn::Sub through GetAtt', () => {
-    expect(resolve({ 'Fn::Sub': '${UserPool.ProviderURL}/.well-known/jwks.json' })).toBe('http://localhost:9229/us-east-1_local/.well-known/jwks.json');
+    expect(resolve({ 'Fn::Sub': '${UserPool.ProviderURL}/.well-known/jwks.json' })).toBe(
+      'http://localhost:9229/us-east-1_local/.well-known/jwks.json',
+    );
   });
 
   it('substitutes the variables map of Fn::Sub, resolving intrinsics inside it', () => {
-    const sub = { 'Fn::Sub': ['${Bucket}-${Suffix}-${AWS::Region}', { Bucket: { Ref: 'MediaBucket' }, Suffix: 'thumbs' }] };
+    const sub = {
+      'Fn::Sub': ['${Bucket}-${Suffix}-${AWS::Region}', { Bucket: { Ref: 'MediaBucket' }, Suffix: 'thumbs' }],
+    };
     expect(resolve(sub)).toBe('media-local-thumbs-us-east-1');
   });
 
@@ -66,7 +73,9 @@ describe('resolveIntrinsics', () => {
   });
 
   it('joins Fn::Join parts with the separator, resolving each', () => {
-    expect(resolve({ 'Fn::Join': ['', ['arn:aws:s3:::', { Ref: 'MediaBucket' }, '/uploads/*']] })).toBe('arn:aws:s3:::media-local/uploads/*');
+    expect(resolve({ 'Fn::Join': ['', ['arn:aws:s3:::', { Ref: 'MediaBucket' }, '/uploads/*']] })).toBe(
+      'arn:aws:s3:::media-local/uploads/*',
+    );
   });
 
   it('picks the element at the index with Fn::Select', () => {
@@ -101,7 +110,10 @@ describe('resolveIntrinsics', () => {
 
 describe('resolveIntrinsics edge cases', () => {
   it('splits a dotted Fn::GetAtt at the first dot only', () => {
-    const v: LocalValues = { ref: () => undefined, getAtt: (id, attr) => (id === 'Db' && attr === 'Endpoint.Address' ? 'db.local' : undefined) };
+    const v: LocalValues = {
+      ref: () => undefined,
+      getAtt: (id, attr) => (id === 'Db' && attr === 'Endpoint.Address' ? 'db.local' : undefined),
+    };
     expect(resolveIntrinsics({ 'Fn::GetAtt': 'Db.Endpoint.Address' }, v, pseudo)).toBe('db.local');
   });
 

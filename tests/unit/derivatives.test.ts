@@ -29,7 +29,13 @@ describe('makeDerivatives', () => {
     for (const d of (await makeDerivatives(rotated)).derivatives) {
       expect(sniffImageKind(d.data)).toBe('webp');
       const meta = await sharp(d.data).metadata();
-      expect([meta.format, meta.width, meta.height, meta.exif, meta.orientation]).toEqual(['webp', d.width, d.height, undefined, undefined]);
+      expect([meta.format, meta.width, meta.height, meta.exif, meta.orientation]).toEqual([
+        'webp',
+        d.width,
+        d.height,
+        undefined,
+        undefined,
+      ]);
     }
   });
 
@@ -56,7 +62,10 @@ describe('makeDerivatives', () => {
   });
 
   it('takes the sizes it is given', async () => {
-    const set = await makeDerivatives(await jpeg(1000, 1000), [{ name: 'small', size: 64, fit: 'cover' }, { name: 'medium', size: 500, fit: 'inside' }]);
+    const set = await makeDerivatives(await jpeg(1000, 1000), [
+      { name: 'small', size: 64, fit: 'cover' },
+      { name: 'medium', size: 500, fit: 'inside' },
+    ]);
     expect(set.derivatives.map((d) => [d.name, d.width, d.height])).toEqual([
       ['medium', 500, 500],
       ['small', 64, 64],
@@ -64,7 +73,9 @@ describe('makeDerivatives', () => {
   });
 
   it('rejects text bytes declared as a JPEG, with a reason', async () => {
-    expect((await rejection(Buffer.from('this is a text file pretending to be image/jpeg'))).reason).toMatch(/not a supported image/i);
+    expect((await rejection(Buffer.from('this is a text file pretending to be image/jpeg'))).reason).toMatch(
+      /not a supported image/i,
+    );
   });
 
   it('rejects a truncated JPEG', async () => {
@@ -82,6 +93,10 @@ describe('makeDerivatives', () => {
 
 describe('makeOne', () => {
   it('makes one size straight from the original', async () => {
-    expect(await makeOne(await jpeg(800, 600), DEFAULT_SPECS[1]!)).toMatchObject({ name: 'thumbnail', width: 320, height: 320 });
+    expect(await makeOne(await jpeg(800, 600), DEFAULT_SPECS[1]!)).toMatchObject({
+      name: 'thumbnail',
+      width: 320,
+      height: 320,
+    });
   });
 });

@@ -50,10 +50,12 @@ describe('FeedBuilder', () => {
 
     const pending = content.add('ann', 'public', { status: 'PENDING' });
     await builder.onContentChange(undefined, pending);
-    expect([...feed.partitions.values()].every((p) => ![...p.values()].some((e) => e.contentId === pending.contentId))).toBe(true);
+    expect(
+      [...feed.partitions.values()].every((p) => ![...p.values()].some((e) => e.contentId === pending.contentId)),
+    ).toBe(true);
   });
 
-  it('backfills a new friend\'s friends-only items both ways, newest first, and purges them on unfriend', async () => {
+  it("backfills a new friend's friends-only items both ways, newest first, and purges them on unfriend", async () => {
     const { content, friendships, feed, builder } = setup();
     const annOld = content.add('ann', 'friends');
     content.add('ann', 'private');

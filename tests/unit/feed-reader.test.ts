@@ -33,10 +33,18 @@ describe('FeedReader', () => {
   it("merges the viewer's own, friends' and everyone's public items, newest first", async () => {
     const { content, friendships, builder, reader } = setup();
     friendships.befriend('ann', 'bob');
-    const items = [content.add('ann', 'private'), content.add('bob', 'friends'), content.add('cy', 'public'), content.add('cy', 'friends'), content.add('bob', 'public')];
+    const items = [
+      content.add('ann', 'private'),
+      content.add('bob', 'friends'),
+      content.add('cy', 'public'),
+      content.add('cy', 'friends'),
+      content.add('bob', 'public'),
+    ];
     for (const item of items) await builder.onContentChange(undefined, item);
     const page = await reader.page('ann', 10);
-    expect(page.items.map((v) => v.item.contentId)).toEqual([items[4], items[2], items[1], items[0]].map((i) => i!.contentId));
+    expect(page.items.map((v) => v.item.contentId)).toEqual(
+      [items[4], items[2], items[1], items[0]].map((i) => i!.contentId),
+    );
     expect(page.items.map((v) => v.relationship)).toEqual(['friend', 'none', 'friend', 'self']);
     expect(page.cursor).toBeUndefined();
   });
@@ -56,13 +64,18 @@ describe('FeedReader', () => {
   it('pages through everything with no gap and no repeat, across the window floor', async () => {
     const { content, friendships, feed, builder, reader } = setup(3);
     friendships.befriend('ann', 'bob');
-    const items = Array.from({ length: 12 }, (_, i) => content.add(i % 3 === 0 ? 'cy' : 'bob', i % 3 === 0 ? 'public' : 'friends'));
+    const items = Array.from({ length: 12 }, (_, i) =>
+      content.add(i % 3 === 0 ? 'cy' : 'bob', i % 3 === 0 ? 'public' : 'friends'),
+    );
     for (const item of items) await builder.onContentChange(undefined, item);
     // A window of the newest few: below the floor the reader computes the feed from the galleries.
     const friendsOnly = items.filter((i) => i.visibility === 'friends');
     const floor = sortKeyOf(friendsOnly.at(-4)!);
     await feed.raiseFloor('ann', floor);
-    await feed.write([], (await feed.entriesOf('ann')).filter((e) => e.sortKey <= floor));
+    await feed.write(
+      [],
+      (await feed.entriesOf('ann')).filter((e) => e.sortKey <= floor),
+    );
     const newestFirst = [...items].reverse().map((i) => i.contentId);
     for (const limit of [1, 2, 5, 20]) expect(await everything(reader, 'ann', limit)).toEqual(newestFirst);
   });

@@ -38,7 +38,8 @@ describe('where an item is indexed', () => {
     expect(entryTargets(item({ visibility: 'private' }), ['a'])).toEqual(['user#owner']);
   });
   it('nowhere unless READY and not deleted', () => {
-    for (const status of ['PENDING', 'REJECTED', 'DUPLICATE', 'DELETED'] as const) expect(entryTargets(item({ status }), ['a'])).toEqual([]);
+    for (const status of ['PENDING', 'REJECTED', 'DUPLICATE', 'DELETED'] as const)
+      expect(entryTargets(item({ status }), ['a'])).toEqual([]);
     expect(entryTargets(item({ deletedAt: '2026-03-02T00:00:00Z' }), ['a'])).toEqual([]);
     expect(entryTargets(undefined, ['a'])).toEqual([]);
   });
@@ -87,7 +88,10 @@ describe('trimming', () => {
 });
 
 describe('what the trimmer checks', () => {
-  const rec = (eventName: string, feedKey: string, sortKey: string) => ({ eventName, dynamodb: { Keys: { feedKey: { S: feedKey }, sortKey: { S: sortKey } } } });
+  const rec = (eventName: string, feedKey: string, sortKey: string) => ({
+    eventName,
+    dynamodb: { Keys: { feedKey: { S: feedKey }, sortKey: { S: sortKey } } },
+  });
   it('new entries of user partitions only', () => {
     expect(partitionToCheck(rec('INSERT', 'user#u1', '2026-01-01T00:00:00.000Z#x'), 1)).toBe('u1');
     expect(partitionToCheck(rec('REMOVE', 'user#u1', '2026-01-01T00:00:00.000Z#x'), 1)).toBeUndefined();
@@ -102,7 +106,13 @@ describe('GET /feed query', () => {
   it('limit 1-100, default 20; unknown parameters refused', () => {
     expect(feedQuerySchema.parse({})).toEqual({ limit: 20 });
     expect(feedQuerySchema.parse({ limit: '100' }).limit).toBe(100);
-    for (const bad of [{ limit: '0' }, { limit: '101' }, { limit: 'x' }, { other: '1' }, { cursor: 'x'.repeat(2049) }]) {
+    for (const bad of [
+      { limit: '0' },
+      { limit: '101' },
+      { limit: 'x' },
+      { other: '1' },
+      { cursor: 'x'.repeat(2049) },
+    ]) {
       expect(feedQuerySchema.safeParse(bad).success, JSON.stringify(bad).slice(0, 40)).toBe(false);
     }
   });

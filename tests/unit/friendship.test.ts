@@ -25,11 +25,23 @@ type Named = 'absent' | 'leftover' | 'outgoing' | 'incoming' | 'accepted' | 'aBl
 const STATES: Named[] = ['absent', 'leftover', 'outgoing', 'incoming', 'accepted', 'aBlocks', 'bBlocks', 'bothBlock'];
 
 function stored(userId: string, friendId: string, fields: Partial<FriendshipEdge>): FriendshipEdge {
-  return { userId, friendId, state: 'none', blocking: false, blockedBy: false, updatedAt: EARLIER, version: 3, ...fields };
+  return {
+    userId,
+    friendId,
+    state: 'none',
+    blocking: false,
+    blockedBy: false,
+    updatedAt: EARLIER,
+    version: 3,
+    ...fields,
+  };
 }
 
 function pairIn(name: Named): EdgePair {
-  const both = (ab: Partial<FriendshipEdge>, ba: Partial<FriendshipEdge>): EdgePair => [stored(A, B, ab), stored(B, A, ba)];
+  const both = (ab: Partial<FriendshipEdge>, ba: Partial<FriendshipEdge>): EdgePair => [
+    stored(A, B, ab),
+    stored(B, A, ba),
+  ];
   switch (name) {
     case 'absent':
       return [undefined, undefined];
@@ -51,7 +63,9 @@ function pairIn(name: Named): EdgePair {
 }
 
 /** What each state should look like after an action: a state name (with `since`/`requestedAt` = now when new). */
-type Outcome = { after: Named; changed: boolean; fresh?: boolean } | { error: typeof SelfRelationshipError | typeof UserUnavailableError };
+type Outcome =
+  | { after: Named; changed: boolean; fresh?: boolean }
+  | { error: typeof SelfRelationshipError | typeof UserUnavailableError };
 const same = (after: Named): Outcome => ({ after, changed: false });
 const to = (after: Named, fresh = false): Outcome => ({ after, changed: true, fresh });
 const refused: Outcome = { error: UserUnavailableError };
@@ -69,7 +83,15 @@ const RULES: Record<Named, Record<FriendshipAction, Outcome>> = {
 
 /** The meaning of an edge, without bookkeeping. */
 const meaning = (e: FriendshipEdge | undefined) =>
-  e && { userId: e.userId, friendId: e.friendId, state: e.state, blocking: e.blocking, blockedBy: e.blockedBy, since: e.since, requestedAt: e.requestedAt };
+  e && {
+    userId: e.userId,
+    friendId: e.friendId,
+    state: e.state,
+    blocking: e.blocking,
+    blockedBy: e.blockedBy,
+    since: e.since,
+    requestedAt: e.requestedAt,
+  };
 
 /** Both edges mirror each other and no edge is kept with nothing in it. */
 function expectConsistent([ab, ba]: EdgePair) {
@@ -146,7 +168,12 @@ describe('transition: every state x every action', () => {
 
   it('keeps the time of the first request when it is repeated, and drops it once accepted', () => {
     const repeat = transition('request', A, B, pairIn('outgoing'), NOW);
-    expect(repeat.ok && repeat.standing).toEqual({ state: 'outgoing', blocking: false, blockedBy: false, requestedAt: EARLIER });
+    expect(repeat.ok && repeat.standing).toEqual({
+      state: 'outgoing',
+      blocking: false,
+      blockedBy: false,
+      requestedAt: EARLIER,
+    });
     const accept = transition('request', A, B, pairIn('incoming'), NOW);
     expect(accept.ok && accept.next.map((e) => [e?.since, e?.requestedAt])).toEqual([
       [NOW.toISOString(), undefined],
@@ -154,7 +181,7 @@ describe('transition: every state x every action', () => {
     ]);
   });
 
-  it('seen from B, the same rules apply mirrored: B accepting A\'s request makes both friends', () => {
+  it("seen from B, the same rules apply mirrored: B accepting A's request makes both friends", () => {
     const asked = transition('request', A, B, [undefined, undefined], NOW);
     if (!asked.ok) throw asked.error;
     const accepted = transition('request', B, A, [asked.next[1], asked.next[0]], NOW);
@@ -182,8 +209,14 @@ describe('standingOf', () => {
   });
 
   it('counts a block written on either edge, and a block means no friendship', () => {
-    expect(standingOf([undefined, stored(B, A, { blocking: true })])).toEqual({ state: 'none', blocking: false, blockedBy: true });
-    expect(standingOf([stored(A, B, { blocking: true, state: 'accepted' }), stored(B, A, { state: 'accepted' })])).toEqual({
+    expect(standingOf([undefined, stored(B, A, { blocking: true })])).toEqual({
+      state: 'none',
+      blocking: false,
+      blockedBy: true,
+    });
+    expect(
+      standingOf([stored(A, B, { blocking: true, state: 'accepted' }), stored(B, A, { state: 'accepted' })]),
+    ).toEqual({
       state: 'none',
       blocking: true,
       blockedBy: false,
@@ -218,7 +251,9 @@ describe('any sequence of actions by either side', () => {
           const theirs: Standing = standingOf([pair[1], pair[0]]);
           expect(theirs.blocking).toBe(mine.blockedBy);
           expect(theirs.blockedBy).toBe(mine.blocking);
-          expect(theirs.state).toBe({ none: 'none', outgoing: 'incoming', incoming: 'outgoing', accepted: 'accepted' }[mine.state]);
+          expect(theirs.state).toBe(
+            { none: 'none', outgoing: 'incoming', incoming: 'outgoing', accepted: 'accepted' }[mine.state],
+          );
         }
       }),
     );
@@ -278,11 +313,17 @@ describe('friendLists', () => {
 
 describe('friendRequestView', () => {
   it('says where the request stands', () => {
-    expect(friendRequestView(B, { state: 'outgoing', blocking: false, blockedBy: false, requestedAt: EARLIER })).toEqual({
+    expect(
+      friendRequestView(B, { state: 'outgoing', blocking: false, blockedBy: false, requestedAt: EARLIER }),
+    ).toEqual({
       userId: B,
       state: 'outgoing',
       requestedAt: EARLIER,
     });
-    expect(friendRequestView(B, { state: 'accepted', blocking: false, blockedBy: false, since: EARLIER })).toEqual({ userId: B, state: 'accepted', since: EARLIER });
+    expect(friendRequestView(B, { state: 'accepted', blocking: false, blockedBy: false, since: EARLIER })).toEqual({
+      userId: B,
+      state: 'accepted',
+      since: EARLIER,
+    });
   });
 });

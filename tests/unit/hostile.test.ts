@@ -55,13 +55,23 @@ describe('the hostile suite', () => {
   it('has at least 15 must-reject files besides the tolerated ones, with unique names', () => {
     expect(byName.size).toBe(files.length);
     expect(mustReject.length).toBeGreaterThanOrEqual(15);
-    expect(tolerated.map((f) => f.name)).toEqual(['10a-jpeg-corrupt-entropy', '15c-jpeg-zip-polyglot', '16-huge-exif', '17a-exif-loops', '17b-exif-ifd0-outside', '20b-png-1x10000000']);
+    expect(tolerated.map((f) => f.name)).toEqual([
+      '10a-jpeg-corrupt-entropy',
+      '15c-jpeg-zip-polyglot',
+      '16-huge-exif',
+      '17a-exif-loops',
+      '17b-exif-ifd0-outside',
+      '20b-png-1x10000000',
+    ]);
   });
 
-  it.each(files.map((f) => [f.name, f] as const))('%s sniffs as declared in the suite, and fits an upload', (_name, f: HostileFile) => {
-    expect(sniffImageKind(f.data)).toBe(f.sniffsAs);
-    expect(f.data.length).toBeLessThan(1024 * 1024);
-  });
+  it.each(files.map((f) => [f.name, f] as const))(
+    '%s sniffs as declared in the suite, and fits an upload',
+    (_name, f: HostileFile) => {
+      expect(sniffImageKind(f.data)).toBe(f.sniffsAs);
+      expect(f.data.length).toBeLessThan(1024 * 1024);
+    },
+  );
 });
 
 describe('each generator makes what it claims', () => {
@@ -144,7 +154,11 @@ describe('each generator makes what it claims', () => {
     expect([width, height]).toEqual([20_000, 20_000]);
     expect(width * height).toBeGreaterThan(MAX_INPUT_PIXELS);
     expect(data.length).toBeLessThan(100 * 1024);
-    expect(pngChunks(data).map((c) => [c.type, c.crcOk])).toEqual([['IHDR', true], ['IDAT', true], ['IEND', true]]);
+    expect(pngChunks(data).map((c) => [c.type, c.crcOk])).toEqual([
+      ['IHDR', true],
+      ['IDAT', true],
+      ['IEND', true],
+    ]);
   });
 
   it('13: a JPEG under 1 KB whose frame header claims 65500x65500', () => {
@@ -202,7 +216,9 @@ describe('each generator makes what it claims', () => {
     const ifd0 = data.readUInt32LE(tiff + 4);
     const entries = data.readUInt16LE(tiff + ifd0);
     expect(data.readUInt32LE(tiff + ifd0 + 2 + entries * 12)).toBe(ifd0); // next IFD: itself
-    const exifPointer = [...Array(entries).keys()].map((i) => tiff + ifd0 + 2 + i * 12).find((at) => data.readUInt16LE(at) === 0x8769)!;
+    const exifPointer = [...Array(entries).keys()]
+      .map((i) => tiff + ifd0 + 2 + i * 12)
+      .find((at) => data.readUInt16LE(at) === 0x8769)!;
     expect(data.readUInt32LE(exifPointer + 8)).toBe(ifd0);
     expect(await sharp(data).metadata()).toMatchObject({ format: 'jpeg', width: 64, height: 48 });
   });
@@ -271,7 +287,13 @@ describe('makeDerivatives on hostile files', () => {
       }
       for (const d of result.set.derivatives) {
         const meta = await sharp(d.data).metadata();
-        expect([meta.format, meta.width, meta.height, meta.exif, meta.pages ?? 1]).toEqual(['webp', d.width, d.height, undefined, 1]);
+        expect([meta.format, meta.width, meta.height, meta.exif, meta.pages ?? 1]).toEqual([
+          'webp',
+          d.width,
+          d.height,
+          undefined,
+          1,
+        ]);
         // Nothing of the hostile part survives re-encoding.
         expect(d.data.includes(Buffer.from('PK\x03\x04', 'latin1'))).toBe(false);
         expect(d.data.includes(Buffer.from('<script', 'latin1'))).toBe(false);
@@ -283,22 +305,28 @@ describe('makeDerivatives on hostile files', () => {
 
   // Pinned so that a change of policy (e.g. failOn 'warning') shows up here, on purpose.
   it('decodes every tolerated file today', () => {
-    expect(Object.fromEntries(toleratedOutcomes)).toEqual(Object.fromEntries(tolerated.map((f) => [f.name, 'decoded'])));
+    expect(Object.fromEntries(toleratedOutcomes)).toEqual(
+      Object.fromEntries(tolerated.map((f) => [f.name, 'decoded'])),
+    );
   });
 
   // A 138-byte PNG should not cost seconds. The square `cover` thumbnail of a 1-pixel-wide
   // picture scales it up 320 times first (320 x 460,800 pixels) and runs the attention crop over
   // all of that; a normal 1440x1080 photo takes a tenth of the time. See the closing report.
-  it('makes the derivatives of a 1x1440 strip within the time of a normal photo', async () => {
-    const normal = await goodJpeg(1, 1440, 1080);
-    let started = Date.now();
-    await makeDerivatives(normal);
-    const normalMs = Date.now() - started;
-    started = Date.now();
-    await makeDerivatives(await thinStripPng());
-    const stripMs = Date.now() - started;
-    expect(stripMs).toBeLessThan(Math.max(1_000, 3 * normalMs));
-  }, DEADLINE_MS);
+  it(
+    'makes the derivatives of a 1x1440 strip within the time of a normal photo',
+    async () => {
+      const normal = await goodJpeg(1, 1440, 1080);
+      let started = Date.now();
+      await makeDerivatives(normal);
+      const normalMs = Date.now() - started;
+      started = Date.now();
+      await makeDerivatives(await thinStripPng());
+      const stripMs = Date.now() - started;
+      expect(stripMs).toBeLessThan(Math.max(1_000, 3 * normalMs));
+    },
+    DEADLINE_MS,
+  );
 });
 
 describe('the EXIF reader on hostile files', () => {
@@ -322,11 +350,23 @@ describe('the EXIF reader on hostile files', () => {
 describe('hostile S3 keys in upload events', () => {
   const owner = 'a1b2c3d4-0000-4000-8000-000000000001';
   const contentId = '0f8fad5b-d9cb-469f-a165-70867728950e';
-  const item = { contentId, ownerId: owner, originalKey: `uploads/${owner}/${contentId}`, status: 'PENDING', declaredBytes: 1000 } as ContentItem;
+  const item = {
+    contentId,
+    ownerId: owner,
+    originalKey: `uploads/${owner}/${contentId}`,
+    status: 'PENDING',
+    declaredBytes: 1000,
+  } as ContentItem;
   const event = (...keys: unknown[]): SNSEvent =>
     ({
       Records: keys.map((key) => ({
-        Sns: { Message: JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Post', s3: { bucket: { name: 'media' }, object: { key, size: 10 } } }] }) },
+        Sns: {
+          Message: JSON.stringify({
+            Records: [
+              { eventName: 'ObjectCreated:Post', s3: { bucket: { name: 'media' }, object: { key, size: 10 } } },
+            ],
+          }),
+        },
       })),
     }) as unknown as SNSEvent;
 
@@ -341,9 +381,12 @@ describe('hostile S3 keys in upload events', () => {
     expect(uploadedObjects(event(raw)).map((o) => o.key)).toEqual([decoded]);
   });
 
-  it.each(['%', '%E0%A4%A', '%ZZ', `uploads/${owner}/%C0%AF`])('skips a key with a malformed escape (%s) without throwing', (raw) => {
-    expect(uploadedObjects(event(raw))).toEqual([]);
-  });
+  it.each(['%', '%E0%A4%A', '%ZZ', `uploads/${owner}/%C0%AF`])(
+    'skips a key with a malformed escape (%s) without throwing',
+    (raw) => {
+      expect(uploadedObjects(event(raw))).toEqual([]);
+    },
+  );
 
   it('skips keys that are not strings', () => {
     expect(uploadedObjects(event(42, null, { key: 'x' }, ['uploads']))).toEqual([]);
@@ -363,6 +406,9 @@ describe('hostile S3 keys in upload events', () => {
   });
 
   it("skips a well-formed key naming someone else's content", () => {
-    expect(decideUpload({ bucket: 'media', key: `uploads/ü/${contentId}`, size: 10 }, item, 10_000)).toEqual({ action: 'skip', why: 'key does not match the item' });
+    expect(decideUpload({ bucket: 'media', key: `uploads/ü/${contentId}`, size: 10 }, item, 10_000)).toEqual({
+      action: 'skip',
+      why: 'key does not match the item',
+    });
   });
 });

@@ -4,12 +4,27 @@ const AVATAR = '3f2b8c1e-9d4a-4e7b-8a6f-1c2d3e4f5a6b';
 
 describe('parseLine', () => {
   it('accepts a user line with its optional fields', () => {
-    const line = JSON.stringify({ type: 'user', userId: 'u-1', displayName: ' Ann ', avatarContentId: AVATAR, notificationPreferences: { newContent: false } });
+    const line = JSON.stringify({
+      type: 'user',
+      userId: 'u-1',
+      displayName: ' Ann ',
+      avatarContentId: AVATAR,
+      notificationPreferences: { newContent: false },
+    });
     expect(parseLine(line)).toEqual({
       kind: 'record',
-      record: { type: 'user', userId: 'u-1', displayName: 'Ann', avatarContentId: AVATAR, notificationPreferences: { newContent: false } },
+      record: {
+        type: 'user',
+        userId: 'u-1',
+        displayName: 'Ann',
+        avatarContentId: AVATAR,
+        notificationPreferences: { newContent: false },
+      },
     });
-    expect(parseLine('{"type":"user","userId":"u-2","displayName":"Ben"}')).toEqual({ kind: 'record', record: { type: 'user', userId: 'u-2', displayName: 'Ben' } });
+    expect(parseLine('{"type":"user","userId":"u-2","displayName":"Ben"}')).toEqual({
+      kind: 'record',
+      record: { type: 'user', userId: 'u-2', displayName: 'Ben' },
+    });
   });
 
   it('accepts both friendship statuses', () => {
@@ -35,14 +50,26 @@ describe('parseLine', () => {
     ['{"userId":"a","displayName":"A"}', "type: Invalid discriminator value. Expected 'user' | 'friendship'"],
     ['{"type":"user","userId":"a"}', 'displayName: Invalid input: expected string, received undefined'],
     ['{"type":"user","userId":"a","displayName":"A","email":"a@example.com"}', 'Unrecognized key: "email"'],
-    ['{"type":"user","userId":"a","displayName":"   "}', 'displayName: Too small: expected string to have >=1 characters'],
+    [
+      '{"type":"user","userId":"a","displayName":"   "}',
+      'displayName: Too small: expected string to have >=1 characters',
+    ],
     ['{"type":"user","userId":"a","displayName":"A\\u0007"}', 'displayName: must not contain control characters'],
     ['{"type":"user","userId":"a b","displayName":"A"}', 'userId: must contain only letters, digits and . _ @ + = : -'],
     ['{"type":"user","userId":"a","displayName":"A","avatarContentId":"not-a-uuid"}', 'avatarContentId: Invalid UUID'],
-    ['{"type":"user","userId":"a","displayName":"A","notificationPreferences":{"push":true}}', 'notificationPreferences: Unrecognized key: "push"'],
+    [
+      '{"type":"user","userId":"a","displayName":"A","notificationPreferences":{"push":true}}',
+      'notificationPreferences: Unrecognized key: "push"',
+    ],
     ['{"type":"friendship","userId":"a","friendId":"a","status":"accepted"}', 'friendId: must differ from userId'],
-    ['{"type":"friendship","userId":"a","friendId":"b","status":"blocked"}', 'status: Invalid option: expected one of "accepted"|"requested"'],
-    ['{"type":"friendship","userId":"a","friendId":"b"}', 'status: Invalid option: expected one of "accepted"|"requested"'],
+    [
+      '{"type":"friendship","userId":"a","friendId":"b","status":"blocked"}',
+      'status: Invalid option: expected one of "accepted"|"requested"',
+    ],
+    [
+      '{"type":"friendship","userId":"a","friendId":"b"}',
+      'status: Invalid option: expected one of "accepted"|"requested"',
+    ],
     ['{"type":"user","userId":"a","displayName":"A","__proto__":{"x":1}}', 'Unrecognized key: "__proto__"'],
   ])('reports %s as malformed', (text, reason) => {
     expect(parseLine(text)).toEqual({ kind: 'malformed', reason });
@@ -52,12 +79,16 @@ describe('parseLine', () => {
     const parsed = parseLine('{"type":"user","userId":"a b","displayName":"","extra":1}');
     expect(parsed).toEqual({
       kind: 'malformed',
-      reason: 'userId: must contain only letters, digits and . _ @ + = : -; displayName: Too small: expected string to have >=1 characters; Unrecognized key: "extra"',
+      reason:
+        'userId: must contain only letters, digits and . _ @ + = : -; displayName: Too small: expected string to have >=1 characters; Unrecognized key: "extra"',
     });
   });
 
   it('reports a line the reader cut as too long, whatever it holds', () => {
-    expect(parseLine('{"type":"user"', true)).toEqual({ kind: 'malformed', reason: `line longer than ${MAX_LINE_BYTES} bytes` });
+    expect(parseLine('{"type":"user"', true)).toEqual({
+      kind: 'malformed',
+      reason: `line longer than ${MAX_LINE_BYTES} bytes`,
+    });
   });
 
   it('keeps reasons short even when they quote a huge key', () => {

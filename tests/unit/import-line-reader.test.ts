@@ -18,18 +18,21 @@ async function collect(body: Readable | AsyncIterable<Uint8Array>, max?: number)
 const texts = (lines: SourceLine[]) => lines.map((l) => l.text);
 
 describe('readLines', () => {
-  it.each([1, 2, 3, 7, 1024])('splits LF, CRLF, a last line without a break and a BOM, in chunks of %i bytes', async (size) => {
-    const file = '\uFEFF{"a":1}\r\n\r\n{"b":"é€😀"}\n\n  \n{"c":3}';
-    const lines = await collect(chunked(file, size));
-    expect(lines).toEqual([
-      { number: 1, text: '{"a":1}', tooLong: false },
-      { number: 2, text: '', tooLong: false },
-      { number: 3, text: '{"b":"é€😀"}', tooLong: false },
-      { number: 4, text: '', tooLong: false },
-      { number: 5, text: '  ', tooLong: false },
-      { number: 6, text: '{"c":3}', tooLong: false },
-    ]);
-  });
+  it.each([1, 2, 3, 7, 1024])(
+    'splits LF, CRLF, a last line without a break and a BOM, in chunks of %i bytes',
+    async (size) => {
+      const file = '\uFEFF{"a":1}\r\n\r\n{"b":"é€😀"}\n\n  \n{"c":3}';
+      const lines = await collect(chunked(file, size));
+      expect(lines).toEqual([
+        { number: 1, text: '{"a":1}', tooLong: false },
+        { number: 2, text: '', tooLong: false },
+        { number: 3, text: '{"b":"é€😀"}', tooLong: false },
+        { number: 4, text: '', tooLong: false },
+        { number: 5, text: '  ', tooLong: false },
+        { number: 6, text: '{"c":3}', tooLong: false },
+      ]);
+    },
+  );
 
   it('gives no extra line for a final line break, and none for an empty file', async () => {
     expect(texts(await collect(chunked('a\nb\n', 4)))).toEqual(['a', 'b']);

@@ -8,7 +8,9 @@ const AVATAR = '3f2b8c1e-9d4a-4e7b-8a6f-1c2d3e4f5a6b';
 
 describe('user lines', () => {
   it('takes what a user line says, and nothing it leaves out', () => {
-    expect(userPatch({ type: 'user', userId: 'a', displayName: 'Ann', notificationPreferences: { newContent: false } })).toEqual({
+    expect(
+      userPatch({ type: 'user', userId: 'a', displayName: 'Ann', notificationPreferences: { newContent: false } }),
+    ).toEqual({
       displayName: 'Ann',
       notificationPreferences: { newContent: false },
     });
@@ -35,12 +37,23 @@ describe('user lines', () => {
 
   it('writes nothing when the stored user already says the same (bookkeeping aside)', () => {
     expect(planUser('a', { displayName: 'Ann' }, stored, NOW)).toBeUndefined();
-    expect(planUser('a', { displayName: 'Ann', avatarContentId: AVATAR, notificationPreferences: { newContent: false } }, stored, NOW)).toBeUndefined();
-    expect(planUser('a', { displayName: 'Ann' }, { ...stored, updatedAt: '2030-01-01T00:00:00.000Z' }, NOW)).toBeUndefined();
+    expect(
+      planUser(
+        'a',
+        { displayName: 'Ann', avatarContentId: AVATAR, notificationPreferences: { newContent: false } },
+        stored,
+        NOW,
+      ),
+    ).toBeUndefined();
+    expect(
+      planUser('a', { displayName: 'Ann' }, { ...stored, updatedAt: '2030-01-01T00:00:00.000Z' }, NOW),
+    ).toBeUndefined();
   });
 
   it('updates what differs, keeps what the line leaves out, keeps createdAt and bumps updatedAt', () => {
-    expect(planUser('a', { displayName: 'Annie', notificationPreferences: { friendRequests: false } }, stored, NOW)).toEqual({
+    expect(
+      planUser('a', { displayName: 'Annie', notificationPreferences: { friendRequests: false } }, stored, NOW),
+    ).toEqual({
       ...stored,
       displayName: 'Annie',
       notificationPreferences: { newContent: false, friendRequests: false },
@@ -49,13 +62,33 @@ describe('user lines', () => {
   });
 
   it('keeps attributes it does not manage, and repairs incomplete stored preferences', () => {
-    const odd = { userId: 'a', displayName: 'Ann', notificationPreferences: { newContent: false }, createdAt: T0, updatedAt: T0, locale: 'fr' };
-    expect(planUser('a', { displayName: 'Ann' }, odd, NOW)).toEqual({ ...odd, notificationPreferences: { newContent: false, friendRequests: true }, updatedAt: NOW });
+    const odd = {
+      userId: 'a',
+      displayName: 'Ann',
+      notificationPreferences: { newContent: false },
+      createdAt: T0,
+      updatedAt: T0,
+      locale: 'fr',
+    };
+    expect(planUser('a', { displayName: 'Ann' }, odd, NOW)).toEqual({
+      ...odd,
+      notificationPreferences: { newContent: false, friendRequests: true },
+      updatedAt: NOW,
+    });
   });
 });
 
 function edge(userId: string, friendId: string, fields: Partial<FriendshipEdge>): FriendshipEdge {
-  return { userId, friendId, state: 'accepted', blocking: false, blockedBy: false, updatedAt: T0, version: 3, ...fields };
+  return {
+    userId,
+    friendId,
+    state: 'accepted',
+    blocking: false,
+    blockedBy: false,
+    updatedAt: T0,
+    version: 3,
+    ...fields,
+  };
 }
 
 const accepted: FriendshipLine = { type: 'friendship', userId: 'a', friendId: 'b', status: 'accepted' };
@@ -66,8 +99,26 @@ describe('friendship lines', () => {
     expect(planFriendship(accepted, undefined, undefined, NOW)).toEqual({
       outcome: 'write',
       edges: [
-        { userId: 'a', friendId: 'b', state: 'accepted', blocking: false, blockedBy: false, since: NOW, updatedAt: NOW, version: 1 },
-        { userId: 'b', friendId: 'a', state: 'accepted', blocking: false, blockedBy: false, since: NOW, updatedAt: NOW, version: 1 },
+        {
+          userId: 'a',
+          friendId: 'b',
+          state: 'accepted',
+          blocking: false,
+          blockedBy: false,
+          since: NOW,
+          updatedAt: NOW,
+          version: 1,
+        },
+        {
+          userId: 'b',
+          friendId: 'a',
+          state: 'accepted',
+          blocking: false,
+          blockedBy: false,
+          since: NOW,
+          updatedAt: NOW,
+          version: 1,
+        },
       ],
     });
   });
@@ -76,29 +127,75 @@ describe('friendship lines', () => {
     expect(planFriendship(requested, undefined, undefined, NOW)).toEqual({
       outcome: 'write',
       edges: [
-        { userId: 'a', friendId: 'b', state: 'outgoing', blocking: false, blockedBy: false, requestedAt: NOW, updatedAt: NOW, version: 1 },
-        { userId: 'b', friendId: 'a', state: 'incoming', blocking: false, blockedBy: false, requestedAt: NOW, updatedAt: NOW, version: 1 },
+        {
+          userId: 'a',
+          friendId: 'b',
+          state: 'outgoing',
+          blocking: false,
+          blockedBy: false,
+          requestedAt: NOW,
+          updatedAt: NOW,
+          version: 1,
+        },
+        {
+          userId: 'b',
+          friendId: 'a',
+          state: 'incoming',
+          blocking: false,
+          blockedBy: false,
+          requestedAt: NOW,
+          updatedAt: NOW,
+          version: 1,
+        },
       ],
     });
   });
 
   it('writes nothing when the pair already is what the line says', () => {
-    expect(planFriendship(accepted, edge('a', 'b', { since: T0 }), edge('b', 'a', { since: T0 }), NOW)).toEqual({ outcome: 'unchanged' });
+    expect(planFriendship(accepted, edge('a', 'b', { since: T0 }), edge('b', 'a', { since: T0 }), NOW)).toEqual({
+      outcome: 'unchanged',
+    });
     expect(
-      planFriendship(requested, edge('a', 'b', { state: 'outgoing', requestedAt: T0 }), edge('b', 'a', { state: 'incoming', requestedAt: T0 }), NOW),
+      planFriendship(
+        requested,
+        edge('a', 'b', { state: 'outgoing', requestedAt: T0 }),
+        edge('b', 'a', { state: 'incoming', requestedAt: T0 }),
+        NOW,
+      ),
     ).toEqual({ outcome: 'unchanged' });
   });
 
   it('writes only the edge that differs, keeping since and bumping its version', () => {
-    const plan = planFriendship(accepted, edge('a', 'b', { since: T0 }), edge('b', 'a', { state: 'incoming', requestedAt: T0, version: 7 }), NOW);
+    const plan = planFriendship(
+      accepted,
+      edge('a', 'b', { since: T0 }),
+      edge('b', 'a', { state: 'incoming', requestedAt: T0, version: 7 }),
+      NOW,
+    );
     expect(plan).toEqual({
       outcome: 'write',
-      edges: [{ userId: 'b', friendId: 'a', state: 'accepted', blocking: false, blockedBy: false, since: T0, updatedAt: NOW, version: 8 }],
+      edges: [
+        {
+          userId: 'b',
+          friendId: 'a',
+          state: 'accepted',
+          blocking: false,
+          blockedBy: false,
+          since: T0,
+          updatedAt: NOW,
+          version: 8,
+        },
+      ],
     });
   });
 
   it('turns a request the other way round into this one', () => {
-    const plan = planFriendship(requested, edge('a', 'b', { state: 'incoming', requestedAt: T0 }), edge('b', 'a', { state: 'outgoing', requestedAt: T0 }), NOW);
+    const plan = planFriendship(
+      requested,
+      edge('a', 'b', { state: 'incoming', requestedAt: T0 }),
+      edge('b', 'a', { state: 'outgoing', requestedAt: T0 }),
+      NOW,
+    );
     expect(plan.outcome === 'write' && plan.edges.map((e) => [e.userId, e.state, e.requestedAt, e.version])).toEqual([
       ['a', 'outgoing', NOW, 4],
       ['b', 'incoming', NOW, 4],
@@ -106,16 +203,43 @@ describe('friendship lines', () => {
   });
 
   it('never touches a pair with a block on either edge', () => {
-    expect(planFriendship(accepted, edge('a', 'b', { state: 'none', blocking: true }), edge('b', 'a', { state: 'none', blockedBy: true }), NOW)).toEqual({ outcome: 'blocked' });
-    expect(planFriendship(requested, undefined, edge('b', 'a', { state: 'none', blocking: true }), NOW)).toEqual({ outcome: 'blocked' });
-    expect(planFriendship(requested, edge('a', 'b', { state: 'none', blockedBy: true }), undefined, NOW)).toEqual({ outcome: 'blocked' });
+    expect(
+      planFriendship(
+        accepted,
+        edge('a', 'b', { state: 'none', blocking: true }),
+        edge('b', 'a', { state: 'none', blockedBy: true }),
+        NOW,
+      ),
+    ).toEqual({ outcome: 'blocked' });
+    expect(planFriendship(requested, undefined, edge('b', 'a', { state: 'none', blocking: true }), NOW)).toEqual({
+      outcome: 'blocked',
+    });
+    expect(planFriendship(requested, edge('a', 'b', { state: 'none', blockedBy: true }), undefined, NOW)).toEqual({
+      outcome: 'blocked',
+    });
   });
 
   it('rewrites a stored edge that has attributes beyond the FriendshipEdge shape', () => {
     const extra = { ...edge('a', 'b', { since: T0 }), note: 'x' } as FriendshipEdge;
-    expect(sameEdge(extra, { userId: 'a', friendId: 'b', state: 'accepted', blocking: false, blockedBy: false, since: T0 })).toBe(false);
+    expect(
+      sameEdge(extra, { userId: 'a', friendId: 'b', state: 'accepted', blocking: false, blockedBy: false, since: T0 }),
+    ).toBe(false);
     const plan = planFriendship(accepted, extra, edge('b', 'a', { since: T0 }), NOW);
-    expect(plan).toEqual({ outcome: 'write', edges: [{ userId: 'a', friendId: 'b', state: 'accepted', blocking: false, blockedBy: false, since: T0, updatedAt: NOW, version: 4 }] });
+    expect(plan).toEqual({
+      outcome: 'write',
+      edges: [
+        {
+          userId: 'a',
+          friendId: 'b',
+          state: 'accepted',
+          blocking: false,
+          blockedBy: false,
+          since: T0,
+          updatedAt: NOW,
+          version: 4,
+        },
+      ],
+    });
   });
 
   it('keys a pair the same whichever way round a line names it', () => {

@@ -23,7 +23,11 @@ describe('S3ImportFiles', () => {
     expect((await files.open(SOURCE)).etag).toBe('"v2"');
     expect((await files.open(SOURCE, '"v2"')).etag).toBe('"v2"');
     await expect(files.open(SOURCE, '"v1"')).rejects.toThrow('imports/a.jsonl was replaced during the import');
-    expect((sent[2] as GetObjectCommand).input).toMatchObject({ Bucket: 'media', Key: 'imports/a.jsonl', IfMatch: '"v1"' });
+    expect((sent[2] as GetObjectCommand).input).toMatchObject({
+      Bucket: 'media',
+      Key: 'imports/a.jsonl',
+      IfMatch: '"v1"',
+    });
   });
 
   it('writes the report next to the file, with a suffix the import notification does not match', async () => {
@@ -31,7 +35,11 @@ describe('S3ImportFiles', () => {
     const files = new S3ImportFiles(client);
     await files.writeReport(SOURCE, { status: 'RUNNING' } as never);
     expect(reportKey('imports/a.jsonl')).toBe('imports/a.jsonl.report.json');
-    expect((sent[0] as PutObjectCommand).input).toMatchObject({ Bucket: 'media', Key: 'imports/a.jsonl.report.json', ContentType: 'application/json' });
+    expect((sent[0] as PutObjectCommand).input).toMatchObject({
+      Bucket: 'media',
+      Key: 'imports/a.jsonl.report.json',
+      ContentType: 'application/json',
+    });
     expect(reportKey('imports/a.jsonl').endsWith('.jsonl')).toBe(false);
   });
 });

@@ -30,14 +30,20 @@ class FakeDynamo {
       const left = this.leave(Keys.length);
       const served = Keys.slice(0, Keys.length - left);
       const found = served.map((k) => this.table(name).get(this.key(k))).filter((i): i is Item => i !== undefined);
-      return { Responses: { [name]: structuredClone(found) }, UnprocessedKeys: left ? { [name]: { Keys: Keys.slice(Keys.length - left) } } : {} };
+      return {
+        Responses: { [name]: structuredClone(found) },
+        UnprocessedKeys: left ? { [name]: { Keys: Keys.slice(Keys.length - left) } } : {},
+      };
     }
     if (command instanceof BatchWriteCommand) {
-      const [[name, requests]] = Object.entries(command.input.RequestItems!) as [[string, Array<{ PutRequest: { Item: Item } }>]];
+      const [[name, requests]] = Object.entries(command.input.RequestItems!) as [
+        [string, Array<{ PutRequest: { Item: Item } }>],
+      ];
       if (requests.length > 25) throw new Error('ValidationException: too many items');
       this.calls.push({ op: 'write', size: requests.length });
       const left = this.leave(requests.length);
-      for (const r of requests.slice(0, requests.length - left)) this.table(name).set(this.key(r.PutRequest.Item), structuredClone(r.PutRequest.Item));
+      for (const r of requests.slice(0, requests.length - left))
+        this.table(name).set(this.key(r.PutRequest.Item), structuredClone(r.PutRequest.Item));
       return { UnprocessedItems: left ? { [name]: requests.slice(requests.length - left) } : {} };
     }
     throw new Error('unexpected command');
@@ -51,7 +57,9 @@ describe('DynamoImportStore', () => {
   it('writes in batches of 25 and reads in batches of 100, retrying what DynamoDB leaves unprocessed', async () => {
     const db = new FakeDynamo((n) => (n > 1 ? Math.floor(n / 3) : 0));
     const waits: number[] = [];
-    const store = new DynamoImportStore(db as unknown as DynamoDBDocumentClient, TABLES, { sleep: async (attempt) => void waits.push(attempt) });
+    const store = new DynamoImportStore(db as unknown as DynamoDBDocumentClient, TABLES, {
+      sleep: async (attempt) => void waits.push(attempt),
+    });
     const users = Array.from({ length: 260 }, (_, i) => ({ userId: `u${i}`, displayName: `User ${i}` }));
     await store.putUsers(users);
     expect(db.tables.get('users')!.size).toBe(260);
@@ -68,7 +76,15 @@ describe('DynamoImportStore', () => {
   it('reads edges keyed by direction', async () => {
     const db = new FakeDynamo();
     const store = new DynamoImportStore(db as unknown as DynamoDBDocumentClient, TABLES, { sleep: noWait });
-    const ab = { userId: 'a', friendId: 'b', state: 'accepted' as const, blocking: false, blockedBy: false, updatedAt: 't', version: 1 };
+    const ab = {
+      userId: 'a',
+      friendId: 'b',
+      state: 'accepted' as const,
+      blocking: false,
+      blockedBy: false,
+      updatedAt: 't',
+      version: 1,
+    };
     await store.putEdges([ab]);
     const found = await store.getEdges([
       { userId: 'a', friendId: 'b' },
@@ -80,10 +96,17 @@ describe('DynamoImportStore', () => {
 
   it('fails loudly when unprocessed items never drain', async () => {
     const db = new FakeDynamo((n) => n);
-    const store = new DynamoImportStore(db as unknown as DynamoDBDocumentClient, TABLES, { sleep: noWait, maxRetries: 3 });
-    await expect(store.putUsers([{ userId: 'a' }])).rejects.toThrow('BatchWriteItem on users left 1 items unprocessed after 3 retries');
+    const store = new DynamoImportStore(db as unknown as DynamoDBDocumentClient, TABLES, {
+      sleep: noWait,
+      maxRetries: 3,
+    });
+    await expect(store.putUsers([{ userId: 'a' }])).rejects.toThrow(
+      'BatchWriteItem on users left 1 items unprocessed after 3 retries',
+    );
     expect(db.calls).toHaveLength(4);
-    await expect(store.getUsers(['a'])).rejects.toThrow('BatchGetItem on users left 1 keys unprocessed after 3 retries');
+    await expect(store.getUsers(['a'])).rejects.toThrow(
+      'BatchGetItem on users left 1 keys unprocessed after 3 retries',
+    );
   });
 
   it('backs off exponentially with jitter by default, within a bound', async () => {

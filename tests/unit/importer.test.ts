@@ -1,6 +1,12 @@
 import { Readable } from 'node:stream';
 import type { FriendshipEdge } from '#shared/domain/friendship';
-import { importFile, isImportKey, type ImportFiles, type ImportSource, type ImportStore } from '#shared/imports/importer';
+import {
+  importFile,
+  isImportKey,
+  type ImportFiles,
+  type ImportSource,
+  type ImportStore,
+} from '#shared/imports/importer';
 import { edgeKey } from '#shared/imports/plan';
 import type { ImportReport } from '#shared/imports/report';
 
@@ -56,8 +62,10 @@ class MemoryFiles implements ImportFiles {
   }
 }
 
-const user = (userId: string, displayName: string, extra: object = {}) => JSON.stringify({ type: 'user', userId, displayName, ...extra });
-const friendship = (userId: string, friendId: string, status: string) => JSON.stringify({ type: 'friendship', userId, friendId, status });
+const user = (userId: string, displayName: string, extra: object = {}) =>
+  JSON.stringify({ type: 'user', userId, displayName, ...extra });
+const friendship = (userId: string, friendId: string, status: string) =>
+  JSON.stringify({ type: 'friendship', userId, friendId, status });
 
 const FILE = [
   user('ann', 'Ann'), // 1
@@ -75,8 +83,24 @@ const FILE = [
 
 function seeded(): MemoryStore {
   const store = new MemoryStore();
-  store.edges.set(edgeKey('dan', 'ann'), { userId: 'dan', friendId: 'ann', state: 'none', blocking: true, blockedBy: false, updatedAt: T0, version: 1 });
-  store.edges.set(edgeKey('ann', 'dan'), { userId: 'ann', friendId: 'dan', state: 'none', blocking: false, blockedBy: true, updatedAt: T0, version: 1 });
+  store.edges.set(edgeKey('dan', 'ann'), {
+    userId: 'dan',
+    friendId: 'ann',
+    state: 'none',
+    blocking: true,
+    blockedBy: false,
+    updatedAt: T0,
+    version: 1,
+  });
+  store.edges.set(edgeKey('ann', 'dan'), {
+    userId: 'ann',
+    friendId: 'dan',
+    state: 'none',
+    blocking: false,
+    blockedBy: true,
+    updatedAt: T0,
+    version: 1,
+  });
   return store;
 }
 
@@ -108,13 +132,27 @@ describe('importFile', () => {
     expect(report.peakHeapBytes).toBeGreaterThan(0);
     expect(files.reports.map((r) => r.status)).toEqual(['RUNNING', 'COMPLETED']);
     expect(store.users.get('ann')).toMatchObject({ displayName: 'Annie' });
-    expect(store.users.get('ben')).toMatchObject({ notificationPreferences: { newContent: false, friendRequests: true } });
-    expect(store.edges.get(edgeKey('ann', 'ben'))).toMatchObject({ state: 'accepted', since: '2024-06-01T12:00:00.000Z' });
+    expect(store.users.get('ben')).toMatchObject({
+      notificationPreferences: { newContent: false, friendRequests: true },
+    });
+    expect(store.edges.get(edgeKey('ann', 'ben'))).toMatchObject({
+      state: 'accepted',
+      since: '2024-06-01T12:00:00.000Z',
+    });
     expect(store.edges.get(edgeKey('ann', 'cid'))).toMatchObject({ state: 'incoming' });
     expect(store.edges.get(edgeKey('ann', 'dan'))).toMatchObject({ blockedBy: true, version: 1 });
     // Every line is accounted for exactly once.
     const { lines, empty, duplicates, users, friendships, malformedCount } = report;
-    expect(empty + duplicates + malformedCount + users.written + users.unchanged + friendships.written + friendships.unchanged + friendships.skipped).toBe(lines);
+    expect(
+      empty +
+        duplicates +
+        malformedCount +
+        users.written +
+        users.unchanged +
+        friendships.written +
+        friendships.unchanged +
+        friendships.skipped,
+    ).toBe(lines);
   });
 
   it('writes nothing when the same file is imported again (a redelivered event)', async () => {
@@ -122,9 +160,17 @@ describe('importFile', () => {
     await importFile(SOURCE, { files: new MemoryFiles(FILE), store }, { now: clock });
     const before = structuredClone([...store.users, ...store.edges]);
     store.writes = 0;
-    const again = await importFile(SOURCE, { files: new MemoryFiles(FILE), store }, { now: () => new Date('2024-07-01T00:00:00.000Z') });
+    const again = await importFile(
+      SOURCE,
+      { files: new MemoryFiles(FILE), store },
+      { now: () => new Date('2024-07-01T00:00:00.000Z') },
+    );
     expect(store.writes).toBe(0);
-    expect(again).toMatchObject({ users: { written: 0, unchanged: 2 }, friendships: { written: 0, unchanged: 2, skipped: 1, edgesWritten: 0 }, malformedCount: 3 });
+    expect(again).toMatchObject({
+      users: { written: 0, unchanged: 2 },
+      friendships: { written: 0, unchanged: 2, skipped: 1, edgesWritten: 0 },
+      malformedCount: 3,
+    });
     expect([...store.users, ...store.edges]).toEqual(before);
   });
 
@@ -137,9 +183,18 @@ describe('importFile', () => {
   it('applies only the last line of a key: fields it leaves out are not taken from earlier lines', async () => {
     const avatar = '3f2b8c1e-9d4a-4e7b-8a6f-1c2d3e4f5a6b';
     const store = new MemoryStore();
-    const file = [user('ann', 'Ann', { avatarContentId: avatar }), friendship('ann', 'ben', 'accepted'), user('ann', 'Annie'), friendship('ben', 'ann', 'requested')].join('\n');
+    const file = [
+      user('ann', 'Ann', { avatarContentId: avatar }),
+      friendship('ann', 'ben', 'accepted'),
+      user('ann', 'Annie'),
+      friendship('ben', 'ann', 'requested'),
+    ].join('\n');
     const report = await importFile(SOURCE, { files: new MemoryFiles(file), store }, { now: clock, chunkSize: 1 });
-    expect(report).toMatchObject({ duplicates: 2, users: { written: 1 }, friendships: { written: 1, edgesWritten: 2 } });
+    expect(report).toMatchObject({
+      duplicates: 2,
+      users: { written: 1 },
+      friendships: { written: 1, edgesWritten: 2 },
+    });
     expect(store.users.get('ann')).toEqual({
       userId: 'ann',
       displayName: 'Annie',
@@ -171,7 +226,11 @@ describe('importFile', () => {
   it('rewrites the report while running, and caps the listed issues but not their count', async () => {
     const lines = Array.from({ length: 50 }, (_, i) => (i % 2 ? 'oops' : user(`u${i}`, `U ${i}`)));
     const files = new MemoryFiles(lines.join('\n'));
-    const report = await importFile(SOURCE, { files, store: new MemoryStore() }, { now: clock, progressEveryLines: 10, chunkSize: 1000, maxListed: 5 });
+    const report = await importFile(
+      SOURCE,
+      { files, store: new MemoryStore() },
+      { now: clock, progressEveryLines: 10, chunkSize: 1000, maxListed: 5 },
+    );
     expect(files.reports.map((r) => [r.status, r.lines])).toEqual([
       ['RUNNING', 0],
       ['RUNNING', 10],
@@ -192,19 +251,36 @@ describe('importFile', () => {
     store.failWrites = true;
     const files = new MemoryFiles(FILE);
     await expect(importFile(SOURCE, { files, store }, { now: clock })).rejects.toThrow('DynamoDB is down');
-    expect(files.last).toMatchObject({ status: 'FAILED', error: 'DynamoDB is down', finishedAt: '2024-06-01T12:00:00.000Z' });
+    expect(files.last).toMatchObject({
+      status: 'FAILED',
+      error: 'DynamoDB is down',
+      finishedAt: '2024-06-01T12:00:00.000Z',
+    });
   });
 
   it('stops before the function times out, with a FAILED report saying where', async () => {
     const files = new MemoryFiles(FILE);
-    await expect(importFile(SOURCE, { files, store: new MemoryStore() }, { now: clock, chunkSize: 2, remainingMs: () => 5_000 })).rejects.toThrow(/stopped at line 6 /);
+    await expect(
+      importFile(SOURCE, { files, store: new MemoryStore() }, { now: clock, chunkSize: 2, remainingMs: () => 5_000 }),
+    ).rejects.toThrow(/stopped at line 6 /);
     // Lines 1 and 4 are superseded by later lines: the first chunk of two is full at line 6.
-    expect(files.last).toMatchObject({ status: 'FAILED', lines: 6, users: { written: 1 }, friendships: { written: 1 } });
+    expect(files.last).toMatchObject({
+      status: 'FAILED',
+      lines: 6,
+      users: { written: 1 },
+      friendships: { written: 1 },
+    });
   });
 
   it('also stops in the first pass when time runs out', async () => {
     const files = new MemoryFiles(FILE);
-    await expect(importFile(SOURCE, { files, store: new MemoryStore() }, { now: clock, progressEveryLines: 5, remainingMs: () => 5_000 })).rejects.toThrow(/stopped at line 5 /);
+    await expect(
+      importFile(
+        SOURCE,
+        { files, store: new MemoryStore() },
+        { now: clock, progressEveryLines: 5, remainingMs: () => 5_000 },
+      ),
+    ).rejects.toThrow(/stopped at line 5 /);
     expect(files.last).toMatchObject({ status: 'FAILED', lines: 0 });
   });
 

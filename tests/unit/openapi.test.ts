@@ -7,7 +7,13 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { z } from 'zod';
-import { CAPTION_MAX, contentIdSchema, createContentSchema, UPLOAD_CONTENT_TYPES, VISIBILITIES } from '#shared/domain/content';
+import {
+  CAPTION_MAX,
+  contentIdSchema,
+  createContentSchema,
+  UPLOAD_CONTENT_TYPES,
+  VISIBILITIES,
+} from '#shared/domain/content';
 import { apiInfo, apiRoutes, DEFAULT_UPLOAD_MAX_BYTES } from '#shared/http/routes';
 import { buildOpenApiDocument, routeList, type OpenApiDocument, type RouteSpec } from '#shared/http/openapi';
 
@@ -25,7 +31,8 @@ function schemaAt(document: OpenApiDocument, pointer: string[]) {
   return ajv.compile({ $ref: `${DOC_URI}#/${fragment}` });
 }
 
-const route = (method: string, path: string) => routeList(apiRoutes()).find((r) => r.method === method && r.path === path)!;
+const route = (method: string, path: string) =>
+  routeList(apiRoutes()).find((r) => r.method === method && r.path === path)!;
 const operation = (path: string, method: string) => doc.paths[path]![method] as Record<string, any>;
 
 describe('the OpenAPI document', () => {
@@ -40,10 +47,14 @@ describe('the OpenAPI document', () => {
     const pointers: string[][] = Object.keys(doc.components.schemas).map((name) => ['components', 'schemas', name]);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item as Record<string, any>)) {
-        (op.parameters ?? []).forEach((_: unknown, i: number) => pointers.push(['paths', path, method, 'parameters', String(i), 'schema']));
-        if (op.requestBody) pointers.push(['paths', path, method, 'requestBody', 'content', 'application/json', 'schema']);
+        (op.parameters ?? []).forEach((_: unknown, i: number) =>
+          pointers.push(['paths', path, method, 'parameters', String(i), 'schema']),
+        );
+        if (op.requestBody)
+          pointers.push(['paths', path, method, 'requestBody', 'content', 'application/json', 'schema']);
         for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
-          if (response.content) pointers.push(['paths', path, method, 'responses', status, 'content', 'application/json', 'schema']);
+          if (response.content)
+            pointers.push(['paths', path, method, 'responses', status, 'content', 'application/json', 'schema']);
         }
       }
     }
@@ -68,24 +79,55 @@ describe('the OpenAPI document', () => {
   });
 
   it('asks for a Cognito bearer token on authorized routes only, and documents their 401', () => {
-    expect(doc.components.securitySchemes.cognitoAccessToken).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(doc.components.securitySchemes.cognitoAccessToken).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
     for (const r of routeList(apiRoutes())) {
       const op = operation(r.path, r.method.toLowerCase());
       expect(op.security, `${r.method} ${r.path}`).toEqual(r.auth ? [{ cognitoAccessToken: [] }] : []);
-      expect(op.responses[401], `${r.method} ${r.path}`).toEqual(r.auth ? { $ref: '#/components/responses/Unauthorized' } : undefined);
+      expect(op.responses[401], `${r.method} ${r.path}`).toEqual(
+        r.auth ? { $ref: '#/components/responses/Unauthorized' } : undefined,
+      );
     }
     expect(operation('/openapi.json', 'get').security).toEqual([]);
   });
 
   it('documents 400 where the request is validated and 404 where the path has parameters, with the shared error body', () => {
-    expect(Object.keys(operation('/content', 'post').responses).sort()).toEqual(['201', '400', '401', '413', '429', '5XX']);
-    expect(Object.keys(operation('/content/{id}', 'get').responses).sort()).toEqual(['200', '400', '401', '404', '429', '5XX']);
+    expect(Object.keys(operation('/content', 'post').responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '413',
+      '429',
+      '5XX',
+    ]);
+    expect(Object.keys(operation('/content/{id}', 'get').responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '404',
+      '429',
+      '5XX',
+    ]);
     expect(Object.keys(operation('/openapi.json', 'get').responses).sort()).toEqual(['200', '429', '5XX']);
-    for (const name of ['BadRequest', 'Unauthorized', 'NotFound', 'PayloadTooLarge', 'TooManyRequests', 'ServerError'] as const) {
-      expect((doc.components.responses[name] as any).content['application/json'].schema).toEqual({ $ref: '#/components/schemas/Error' });
+    for (const name of [
+      'BadRequest',
+      'Unauthorized',
+      'NotFound',
+      'PayloadTooLarge',
+      'TooManyRequests',
+      'ServerError',
+    ] as const) {
+      expect((doc.components.responses[name] as any).content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/Error',
+      });
     }
     const error = schemaAt(doc, ['components', 'schemas', 'Error']);
-    expect(error({ message: 'Request validation failed.', details: [{ path: 'size', message: 'Too small' }] })).toBe(true);
+    expect(error({ message: 'Request validation failed.', details: [{ path: 'size', message: 'Too small' }] })).toBe(
+      true,
+    );
     expect(error({ message: 'Unauthorized' })).toBe(true);
     expect(error({ details: [] })).toBe(false);
   });
@@ -94,10 +136,13 @@ describe('the OpenAPI document', () => {
 describe('POST /content request body', () => {
   const zodBody = createContentSchema(DEFAULT_UPLOAD_MAX_BYTES);
   const jsonBody = schemaAt(doc, ['paths', '/content', 'post', 'requestBody', 'content', 'application/json', 'schema']);
-  const agree = (example: unknown) => expect(jsonBody(example), JSON.stringify(example)?.slice(0, 120)).toBe(zodBody.safeParse(example).success);
+  const agree = (example: unknown) =>
+    expect(jsonBody(example), JSON.stringify(example)?.slice(0, 120)).toBe(zodBody.safeParse(example).success);
 
-  it('is built by the handler\'s own factory, with the default limit of serverless.yml', () => {
-    expect(JSON.stringify(z.toJSONSchema(route('POST', '/content').request!.body!, { io: 'input' }))).toBe(JSON.stringify(z.toJSONSchema(zodBody, { io: 'input' })));
+  it("is built by the handler's own factory, with the default limit of serverless.yml", () => {
+    expect(JSON.stringify(z.toJSONSchema(route('POST', '/content').request!.body!, { io: 'input' }))).toBe(
+      JSON.stringify(z.toJSONSchema(zodBody, { io: 'input' })),
+    );
     expect(DEFAULT_UPLOAD_MAX_BYTES).toBe(26_214_400);
   });
 
@@ -133,7 +178,14 @@ describe('POST /content request body', () => {
     const request = fc.record(
       {
         contentType: maybe(fc.oneof(fc.constantFrom(...UPLOAD_CONTENT_TYPES), fc.string())),
-        size: maybe(fc.oneof(fc.integer({ min: -2, max: DEFAULT_UPLOAD_MAX_BYTES + 2 }), fc.constantFrom(DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_BYTES + 1), fc.double(), fc.string())),
+        size: maybe(
+          fc.oneof(
+            fc.integer({ min: -2, max: DEFAULT_UPLOAD_MAX_BYTES + 2 }),
+            fc.constantFrom(DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_BYTES + 1),
+            fc.double(),
+            fc.string(),
+          ),
+        ),
         visibility: maybe(fc.oneof(fc.constantFrom(...VISIBILITIES), fc.string(), fc.constant(null))),
         caption: maybe(fc.oneof(fc.string({ maxLength: 40 }), fc.constant(null))),
         extra: maybe(fc.jsonValue()),
@@ -141,7 +193,10 @@ describe('POST /content request body', () => {
       { requiredKeys: [] },
     );
     // JSON cannot carry undefined or NaN: compare what a client can actually send.
-    fc.assert(fc.property(request, (example) => void agree(JSON.parse(JSON.stringify(example)))), { numRuns: 500 });
+    fc.assert(
+      fc.property(request, (example) => void agree(JSON.parse(JSON.stringify(example)))),
+      { numRuns: 500 },
+    );
   });
 
   it('is stricter than zod in one known place: a caption trimmed under the limit but longer before', () => {
@@ -161,7 +216,9 @@ describe('POST /content request body', () => {
 
   it('documents the configured limit when given one', () => {
     const small = buildOpenApiDocument(routeList(apiRoutes({ uploadMaxBytes: 1000 })), apiInfo);
-    expect((small.paths['/content']!.post as any).requestBody.content['application/json'].schema.properties.size.maximum).toBe(1000);
+    expect(
+      (small.paths['/content']!.post as any).requestBody.content['application/json'].schema.properties.size.maximum,
+    ).toBe(1000);
   });
 });
 
@@ -173,19 +230,34 @@ describe('GET /content/{id} path parameter', () => {
     expect(param).toMatchObject({ name: 'id', in: 'path', required: true });
   });
 
-  it.each([randomUUID(), randomUUID().toUpperCase(), '00000000-0000-0000-0000-000000000000', 'not-a-uuid', '', '3f2b8c1e-9a4d-0e6f-8b7a-1c2d3e4f5a6b', `urn:uuid:${randomUUID()}`, `${randomUUID()}x`])(
-    'agrees with zod on %j',
-    (value) => {
-      const jsonParam = schemaAt(doc, ['paths', '/content/{id}', 'get', 'parameters', '0', 'schema']);
-      expect(jsonParam(value)).toBe(contentIdSchema.safeParse(value).success);
-    },
-  );
+  it.each([
+    randomUUID(),
+    randomUUID().toUpperCase(),
+    '00000000-0000-0000-0000-000000000000',
+    'not-a-uuid',
+    '',
+    '3f2b8c1e-9a4d-0e6f-8b7a-1c2d3e4f5a6b',
+    `urn:uuid:${randomUUID()}`,
+    `${randomUUID()}x`,
+  ])('agrees with zod on %j', (value) => {
+    const jsonParam = schemaAt(doc, ['paths', '/content/{id}', 'get', 'parameters', '0', 'schema']);
+    expect(jsonParam(value)).toBe(contentIdSchema.safeParse(value).success);
+  });
 });
 
 describe('response bodies', () => {
   it('are named components referenced from the operations', () => {
-    expect(Object.keys(doc.components.schemas).sort()).toEqual(['ContentCreated', 'ContentPage', 'ContentView', 'Error', 'Me', 'MediaMetadata']);
-    expect(operation('/content/{id}', 'get').responses[200].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ContentView' });
+    expect(Object.keys(doc.components.schemas).sort()).toEqual([
+      'ContentCreated',
+      'ContentPage',
+      'ContentView',
+      'Error',
+      'Me',
+      'MediaMetadata',
+    ]);
+    expect(operation('/content/{id}', 'get').responses[200].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ContentView',
+    });
     expect(JSON.stringify(doc)).not.toContain('#/$defs/');
   });
 
@@ -201,7 +273,15 @@ describe('response bodies', () => {
       updatedAt: '2024-06-01T12:00:05.000Z',
       version: 3,
       metadata: { width: 640, height: 480, takenAt: '2024:05:01 10:00:00', gps: { latitude: 1.5, longitude: -2 } },
-      urls: { thumbnail: { url: 'http://127.0.0.1:4569/b/derived/x/thumbnail.webp?X-Amz-Signature=1', width: 320, height: 240, contentType: 'image/webp' }, original: { url: 'http://127.0.0.1:4569/b/uploads/u/x' } },
+      urls: {
+        thumbnail: {
+          url: 'http://127.0.0.1:4569/b/derived/x/thumbnail.webp?X-Amz-Signature=1',
+          width: 320,
+          height: 240,
+          contentType: 'image/webp',
+        },
+        original: { url: 'http://127.0.0.1:4569/b/uploads/u/x' },
+      },
     };
     expect(view(base), JSON.stringify(view.errors)).toBe(true);
     expect(view({ ...base, status: 'GONE' })).toBe(false);
@@ -210,24 +290,40 @@ describe('response bodies', () => {
 });
 
 describe('building the document', () => {
-  const ok: RouteSpec = { method: 'GET', path: '/things/{id}', operationId: 'getThing', summary: 's', auth: true, request: { params: z.object({ id: z.string() }) }, responses: { 200: { description: 'ok' } } };
+  const ok: RouteSpec = {
+    method: 'GET',
+    path: '/things/{id}',
+    operationId: 'getThing',
+    summary: 's',
+    auth: true,
+    request: { params: z.object({ id: z.string() }) },
+    responses: { 200: { description: 'ok' } },
+  };
   const build = (...routes: RouteSpec[]) => buildOpenApiDocument(routes, apiInfo);
 
   it('refuses registry mistakes, naming the route', () => {
     expect(() => build(ok, { ...ok, operationId: 'other' })).toThrow('GET /things/{id}: listed twice');
     expect(() => build(ok, { ...ok, method: 'DELETE' })).toThrow('operationId getThing is already used');
-    expect(() => build({ ...ok, request: {} })).toThrow('request.params must have exactly the path\'s parameters [id], has []');
-    expect(() => build({ ...ok, request: { params: z.object({ thingId: z.string() }) } })).toThrow('[id], has [thingId]');
+    expect(() => build({ ...ok, request: {} })).toThrow(
+      "request.params must have exactly the path's parameters [id], has []",
+    );
+    expect(() => build({ ...ok, request: { params: z.object({ thingId: z.string() }) } })).toThrow(
+      '[id], has [thingId]',
+    );
     expect(() => build({ ...ok, responses: { 404: { description: 'no' } } })).toThrow('no 2xx response');
     expect(() => build({ ...ok, path: 'things/{id}' })).toThrow('must start with /');
   });
 
   it('refuses what JSON Schema cannot describe, naming where', () => {
     const transformed = z.object({ n: z.string().transform(Number) });
-    expect(() => build({ ...ok, responses: { 200: { description: 'ok', body: transformed } } })).toThrow(/GET \/things\/\{id\} 200: cannot be described/);
+    expect(() => build({ ...ok, responses: { 200: { description: 'ok', body: transformed } } })).toThrow(
+      /GET \/things\/\{id\} 200: cannot be described/,
+    );
     type Tree = { children: Tree[] };
     const tree: z.ZodType<Tree> = z.lazy(() => z.object({ children: z.array(tree) }));
-    expect(() => build({ ...ok, responses: { 200: { description: 'ok', body: z.object({ root: tree }) } } })).toThrow(/needs \.meta\(\{ id/);
+    expect(() => build({ ...ok, responses: { 200: { description: 'ok', body: z.object({ root: tree }) } } })).toThrow(
+      /needs \.meta\(\{ id/,
+    );
   });
 
   it('lets a route replace a standard response', () => {
@@ -256,7 +352,10 @@ describe('building the document', () => {
     expect(schemas.ThingHolderInput.properties.thing).toEqual({ $ref: '#/components/schemas/ThingInput' });
     expect(schemas.ThingHolder.properties.thing).toEqual({ $ref: '#/components/schemas/Thing' });
     const op = out.paths['/things']!.post as any;
-    expect(op.requestBody.content['application/json'].schema.properties).toEqual({ holder: { $ref: '#/components/schemas/ThingHolderInput' }, letter: { $ref: '#/components/schemas/Letter' } });
+    expect(op.requestBody.content['application/json'].schema.properties).toEqual({
+      holder: { $ref: '#/components/schemas/ThingHolderInput' },
+      letter: { $ref: '#/components/schemas/Letter' },
+    });
   });
 
   it('turns query and header objects into parameters, required as zod sees them', async () => {
@@ -267,16 +366,27 @@ describe('building the document', () => {
       summary: 's',
       auth: false,
       request: {
-        query: z.object({ limit: z.coerce.number().int().min(1).max(100).default(20).describe('Page size.'), cursor: z.string().optional() }),
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(100).default(20).describe('Page size.'),
+          cursor: z.string().optional(),
+        }),
         headers: z.object({ 'if-match': z.string() }),
       },
       responses: { 200: { description: 'ok' } },
     });
     expect((out.paths['/things']!.get as any).parameters).toEqual([
-      { name: 'limit', in: 'query', required: false, description: 'Page size.', schema: { default: 20, type: 'integer', minimum: 1, maximum: 100 } },
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        description: 'Page size.',
+        schema: { default: 20, type: 'integer', minimum: 1, maximum: 100 },
+      },
       { name: 'cursor', in: 'query', required: false, schema: { type: 'string' } },
       { name: 'if-match', in: 'header', required: true, schema: { type: 'string' } },
     ]);
-    expect((await new Validator().validate(structuredClone(out) as unknown as Record<string, unknown>)).valid).toBe(true);
+    expect((await new Validator().validate(structuredClone(out) as unknown as Record<string, unknown>)).valid).toBe(
+      true,
+    );
   });
 });

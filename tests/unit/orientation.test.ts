@@ -9,17 +9,20 @@ import { makeJpeg } from '../../scripts/lib/images';
 import { expectUprightDerivatives, quadrantJpeg } from '../support/heif-fixtures';
 
 describe('EXIF orientation', () => {
-  it.each([1, 2, 3, 4, 5, 6, 7, 8])('orientation %i: upright derivatives and upright dimensions', async (orientation) => {
-    const jpeg = await quadrantJpeg(orientation, 600, 400);
-    const stored = await sharp(jpeg).metadata();
-    expect(stored.orientation ?? 1).toBe(orientation);
-    expect([stored.width, stored.height]).toEqual(orientation >= 5 ? [400, 600] : [600, 400]);
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'orientation %i: upright derivatives and upright dimensions',
+    async (orientation) => {
+      const jpeg = await quadrantJpeg(orientation, 600, 400);
+      const stored = await sharp(jpeg).metadata();
+      expect(stored.orientation ?? 1).toBe(orientation);
+      expect([stored.width, stored.height]).toEqual(orientation >= 5 ? [400, 600] : [600, 400]);
 
-    expect(await openImage(jpeg)).toMatchObject({ kind: 'jpeg', width: 600, height: 400 });
-    const display = await expectUprightDerivatives(jpeg);
-    // The orientation is applied, not carried: derivatives have no EXIF left to rotate them again.
-    expect((await sharp(display).metadata()).orientation).toBeUndefined();
-  });
+      expect(await openImage(jpeg)).toMatchObject({ kind: 'jpeg', width: 600, height: 400 });
+      const display = await expectUprightDerivatives(jpeg);
+      // The orientation is applied, not carried: derivatives have no EXIF left to rotate them again.
+      expect((await sharp(display).metadata()).orientation).toBeUndefined();
+    },
+  );
 
   it('swaps the reported size of a camera JPEG (makeJpeg) tagged 6 and 8, not of one tagged 3', async () => {
     for (const [orientation, size] of [

@@ -10,7 +10,11 @@ import {
 } from '#shared/domain/profile';
 
 const AVATAR = '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
-const valid = { displayName: 'Ada', avatarContentId: AVATAR, notificationPreferences: { newContent: false, friendRequests: true } };
+const valid = {
+  displayName: 'Ada',
+  avatarContentId: AVATAR,
+  notificationPreferences: { newContent: false, friendRequests: true },
+};
 const profile: Profile = {
   userId: 'u1',
   displayName: 'Ada',
@@ -20,7 +24,8 @@ const profile: Profile = {
   updatedAt: '2024-06-01T10:00:00.000Z',
 };
 
-const failingPaths = (body: unknown) => putProfileSchema.safeParse(body).error?.issues.map((i) => i.path.join('.')) ?? [];
+const failingPaths = (body: unknown) =>
+  putProfileSchema.safeParse(body).error?.issues.map((i) => i.path.join('.')) ?? [];
 
 describe('putProfileSchema', () => {
   it('accepts a full profile, and an avatar that is null or absent', () => {
@@ -43,21 +48,33 @@ describe('putProfileSchema', () => {
   });
 
   it('needs both notification preferences, as booleans, and nothing else', () => {
-    expect(failingPaths({ ...valid, notificationPreferences: { newContent: 'yes', friendRequests: true } })).toEqual(['notificationPreferences.newContent']);
-    expect(failingPaths({ ...valid, notificationPreferences: { newContent: true } })).toEqual(['notificationPreferences.friendRequests']);
-    expect(failingPaths({ ...valid, notificationPreferences: { ...valid.notificationPreferences, email: true } })).toEqual(['notificationPreferences']);
+    expect(failingPaths({ ...valid, notificationPreferences: { newContent: 'yes', friendRequests: true } })).toEqual([
+      'notificationPreferences.newContent',
+    ]);
+    expect(failingPaths({ ...valid, notificationPreferences: { newContent: true } })).toEqual([
+      'notificationPreferences.friendRequests',
+    ]);
+    expect(
+      failingPaths({ ...valid, notificationPreferences: { ...valid.notificationPreferences, email: true } }),
+    ).toEqual(['notificationPreferences']);
     const { notificationPreferences, ...without } = valid;
     expect(failingPaths(without)).toEqual(['notificationPreferences']);
   });
 
-  it('refuses unknown fields, such as a userId or createdAt of the client\'s choosing', () => {
+  it("refuses unknown fields, such as a userId or createdAt of the client's choosing", () => {
     expect(failingPaths({ ...valid, userId: 'someone-else', createdAt: '2000-01-01' })).toEqual(['']);
   });
 });
 
 describe('userIdSchema', () => {
   it('accepts Cognito subs and other plain ids', () => {
-    for (const id of ['6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f', 'user@example.com', 'a', 'x'.repeat(128), 'us-east-1:abc_def+1=']) {
+    for (const id of [
+      '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
+      'user@example.com',
+      'a',
+      'x'.repeat(128),
+      'us-east-1:abc_def+1=',
+    ]) {
       expect(userIdSchema.safeParse(id).success, id).toBe(true);
     }
   });
@@ -71,7 +88,12 @@ describe('userIdSchema', () => {
 
 describe('meView', () => {
   it('gives a user without a profile the defaults: null name and avatar, default preferences, no dates', () => {
-    expect(meView('u1', undefined)).toEqual({ userId: 'u1', displayName: null, avatarContentId: null, notificationPreferences: DEFAULT_NOTIFICATION_PREFERENCES });
+    expect(meView('u1', undefined)).toEqual({
+      userId: 'u1',
+      displayName: null,
+      avatarContentId: null,
+      notificationPreferences: DEFAULT_NOTIFICATION_PREFERENCES,
+    });
   });
 
   it('shows a stored profile', () => {
@@ -83,18 +105,23 @@ describe('meView', () => {
 
 describe('publicProfile', () => {
   it('shows name, avatar and relationship, but not preferences or dates', () => {
-    expect(publicProfile(profile, 'friend')).toEqual({ userId: 'u1', displayName: 'Ada', avatar: { contentId: AVATAR }, relationship: 'friend' });
+    expect(publicProfile(profile, 'friend')).toEqual({
+      userId: 'u1',
+      displayName: 'Ada',
+      avatar: { contentId: AVATAR },
+      relationship: 'friend',
+    });
     const { avatarContentId, ...noAvatar } = profile;
     expect(publicProfile(noAvatar, 'none')).toEqual({ userId: 'u1', displayName: 'Ada', relationship: 'none' });
   });
 });
 
 describe('avatarProblem', () => {
-  it('accepts the user\'s own READY picture', () => {
+  it("accepts the user's own READY picture", () => {
     expect(avatarProblem('u1', { ownerId: 'u1', status: 'READY' })).toBeUndefined();
   });
 
-  it('gives a missing, someone else\'s or deleted item the same reason', () => {
+  it("gives a missing, someone else's or deleted item the same reason", () => {
     const reason = avatarProblem('u1', undefined);
     expect(reason).toMatch(/your own/);
     expect(avatarProblem('u1', { ownerId: 'u2', status: 'READY' })).toBe(reason);
@@ -102,7 +129,7 @@ describe('avatarProblem', () => {
     expect(avatarProblem('u1', { ownerId: 'u1', status: 'READY', deletedAt: '2024-06-01T00:00:00Z' })).toBe(reason);
   });
 
-  it('refuses the user\'s own picture until it is processed, and a rejected one', () => {
+  it("refuses the user's own picture until it is processed, and a rejected one", () => {
     expect(avatarProblem('u1', { ownerId: 'u1', status: 'PENDING' })).toMatch(/PENDING/);
     expect(avatarProblem('u1', { ownerId: 'u1', status: 'REJECTED' })).toMatch(/REJECTED/);
   });

@@ -46,7 +46,9 @@ describe('sniffImageKind on magic bytes', () => {
   });
 
   it('rejects SVG text', () => {
-    expect(sniffImageKind(ascii('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'))).toBeUndefined();
+    expect(
+      sniffImageKind(ascii('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>')),
+    ).toBeUndefined();
   });
 
   it('rejects zero bytes', () => {

@@ -7,7 +7,14 @@ const KEY = originalKey(OWNER, ID);
 const MAX = 10_000;
 
 const pending = (declared = 5_000): ContentItem =>
-  newPendingItem({ contentId: ID, ownerId: OWNER, visibility: 'private', contentType: 'image/jpeg', size: declared, now: new Date('2024-06-01T12:00:00Z') });
+  newPendingItem({
+    contentId: ID,
+    ownerId: OWNER,
+    visibility: 'private',
+    contentType: 'image/jpeg',
+    size: declared,
+    now: new Date('2024-06-01T12:00:00Z'),
+  });
 const upload = (size: number, key = KEY) => ({ bucket: 'media-bucket', key, size });
 
 describe('decideUpload', () => {
@@ -21,7 +28,10 @@ describe('decideUpload', () => {
   });
 
   it('skips a key that is not an original upload key', () => {
-    expect(decideUpload(upload(10, `derived/${ID}/thumb.webp`), pending(), MAX)).toEqual({ action: 'skip', why: 'not an original upload key' });
+    expect(decideUpload(upload(10, `derived/${ID}/thumb.webp`), pending(), MAX)).toEqual({
+      action: 'skip',
+      why: 'not an original upload key',
+    });
   });
 
   it('skips when there is no item for the key', () => {
@@ -29,20 +39,33 @@ describe('decideUpload', () => {
   });
 
   it('skips an upload under another owner than the item', () => {
-    expect(decideUpload(upload(10, originalKey('intruder', ID)), pending(), MAX)).toEqual({ action: 'skip', why: 'key does not match the item' });
+    expect(decideUpload(upload(10, originalKey('intruder', ID)), pending(), MAX)).toEqual({
+      action: 'skip',
+      why: 'key does not match the item',
+    });
   });
 
   it('skips a duplicate delivery for an item already READY', () => {
-    expect(decideUpload(upload(10), { ...pending(), status: 'READY' }, MAX)).toEqual({ action: 'skip', why: 'item is already READY' });
+    expect(decideUpload(upload(10), { ...pending(), status: 'READY' }, MAX)).toEqual({
+      action: 'skip',
+      why: 'item is already READY',
+    });
   });
 
   it('skips a duplicate delivery for an item already REJECTED', () => {
-    expect(decideUpload(upload(0), { ...pending(), status: 'REJECTED' }, MAX)).toEqual({ action: 'skip', why: 'item is already REJECTED' });
+    expect(decideUpload(upload(0), { ...pending(), status: 'REJECTED' }, MAX)).toEqual({
+      action: 'skip',
+      why: 'item is already REJECTED',
+    });
   });
 
   it('rejects an empty file', () => {
     const item = pending();
-    expect(decideUpload(upload(0), item, MAX)).toEqual({ action: 'reject', item, reason: 'The uploaded file is empty.' });
+    expect(decideUpload(upload(0), item, MAX)).toEqual({
+      action: 'reject',
+      item,
+      reason: 'The uploaded file is empty.',
+    });
   });
 
   it('rejects a file larger than declared, naming both sizes', () => {

@@ -12,7 +12,10 @@ function s3Record(eventName: string, key: string, size: number, bucket = BUCKET)
     eventName,
     userIdentity: { principalId: 'AWS:AIDAEXAMPLE' },
     requestParameters: { sourceIPAddress: '203.0.113.7' },
-    responseElements: { 'x-amz-request-id': 'C3D13FE58DE4C810', 'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD' },
+    responseElements: {
+      'x-amz-request-id': 'C3D13FE58DE4C810',
+      'x-amz-id-2': 'FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD',
+    },
     s3: {
       s3SchemaVersion: '1.0',
       configurationId: 'uploads',
@@ -58,7 +61,9 @@ describe('uploadedObjects', () => {
   });
 
   it('decodes URL-encoded keys, with + as a space and %2B as a plus', () => {
-    const [object] = uploadedObjects(event(s3Message(s3Record('ObjectCreated:Post', 'uploads/u%C3%A9/my+photo%2B1.jpg', 10))));
+    const [object] = uploadedObjects(
+      event(s3Message(s3Record('ObjectCreated:Post', 'uploads/u%C3%A9/my+photo%2B1.jpg', 10))),
+    );
     expect(object?.key).toBe('uploads/ué/my photo+1.jpg');
   });
 
@@ -79,7 +84,9 @@ describe('uploadedObjects', () => {
   });
 
   it('ignores a message that is not JSON and keeps the others', () => {
-    const objects = uploadedObjects(event('{"Records": [', s3Message(s3Record('ObjectCreated:Post', 'uploads/user-1/ok', 5))));
+    const objects = uploadedObjects(
+      event('{"Records": [', s3Message(s3Record('ObjectCreated:Post', 'uploads/user-1/ok', 5))),
+    );
     expect(objects).toEqual([{ bucket: BUCKET, key: 'uploads/user-1/ok', size: 5 }]);
   });
 
@@ -97,7 +104,10 @@ describe('uploadedObjects', () => {
 
   it('reports the objects of several SNS records', () => {
     const objects = uploadedObjects(
-      event(s3Message(s3Record('ObjectCreated:Post', 'uploads/user-1/a', 1)), s3Message(s3Record('ObjectCreated:Post', 'uploads/user-1/b', 2))),
+      event(
+        s3Message(s3Record('ObjectCreated:Post', 'uploads/user-1/a', 1)),
+        s3Message(s3Record('ObjectCreated:Post', 'uploads/user-1/b', 2)),
+      ),
     );
     expect(objects.map((o) => o.key)).toEqual(['uploads/user-1/a', 'uploads/user-1/b']);
   });
@@ -113,7 +123,14 @@ describe('uploadedObjects on messages S3 would not send', () => {
   });
 
   it('skips a key with broken %-encoding and keeps the others', () => {
-    const objects = uploadedObjects(event(s3Message(s3Record('ObjectCreated:Post', 'uploads/a/%E0%A4%A', 5), s3Record('ObjectCreated:Post', 'uploads/a/ok', 6))));
+    const objects = uploadedObjects(
+      event(
+        s3Message(
+          s3Record('ObjectCreated:Post', 'uploads/a/%E0%A4%A', 5),
+          s3Record('ObjectCreated:Post', 'uploads/a/ok', 6),
+        ),
+      ),
+    );
     expect(objects).toEqual([{ bucket: BUCKET, key: 'uploads/a/ok', size: 6 }]);
   });
 });

@@ -17,8 +17,25 @@ let policy: { expiration: string; conditions: Condition[] };
 
 beforeEach(async () => {
   // Only Date is faked: the SDK's own timers and promises run as usual, without any network.
-  jest.useFakeTimers({ now: NOW, doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
-  const client = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+  jest.useFakeTimers({
+    now: NOW,
+    doNotFake: [
+      'hrtime',
+      'nextTick',
+      'performance',
+      'queueMicrotask',
+      'setImmediate',
+      'clearImmediate',
+      'setInterval',
+      'clearInterval',
+      'setTimeout',
+      'clearTimeout',
+    ],
+  });
+  const client = new S3Client({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+  });
   ({ fields } = await createPresignedPost(client, uploadPolicy(input)));
   policy = JSON.parse(Buffer.from(fields.Policy!, 'base64').toString('utf8'));
 });

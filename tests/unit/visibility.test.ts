@@ -18,7 +18,8 @@ describe('canView', () => {
 
   it('shows others READY items only', () => {
     for (const rel of RELATIONSHIPS.filter((r) => r !== 'self'))
-      for (const status of STATUSES.filter((s) => s !== 'READY')) expect(canView(rel, { status, visibility: 'public' })).toBe(false);
+      for (const status of STATUSES.filter((s) => s !== 'READY'))
+        expect(canView(rel, { status, visibility: 'public' })).toBe(false);
   });
 
   it.each([
@@ -27,7 +28,8 @@ describe('canView', () => {
     ['none', { public: true, friends: false, private: false }],
     ['blocked', { public: false, friends: false, private: false }],
   ] as const)('for a %s viewer of a READY item follows the table', (rel, expected) => {
-    for (const visibility of VISIBILITIES) expect(canView(rel, { status: 'READY', visibility })).toBe(expected[visibility]);
+    for (const visibility of VISIBILITIES)
+      expect(canView(rel, { status: 'READY', visibility })).toBe(expected[visibility]);
   });
 });
 
@@ -39,7 +41,9 @@ describe('gallery indexes', () => {
           for (const deletedAt of [undefined, '2026-01-01T00:00:00Z']) {
             const item = { ownerId: 'o', status, visibility, ...(deletedAt ? { deletedAt } : {}) };
             const index = galleryIndexFor(rel);
-            const attribute = index && { ownerGallery: 'galleryOwner', friendsGallery: 'galleryFriends', publicGallery: 'galleryPublic' }[index];
+            const attribute =
+              index &&
+              { ownerGallery: 'galleryOwner', friendsGallery: 'galleryFriends', publicGallery: 'galleryPublic' }[index];
             const listed = attribute ? attribute in galleryKeys(item).set : false;
             // The one exception: a DUPLICATE is readable by its owner but not listed in the gallery.
             const expected = canView(rel, item) && !(rel === 'self' && status === 'DUPLICATE');

@@ -57,7 +57,13 @@ export class InMemoryContent implements ContentStore {
     return out;
   }
 
-  async galleryPage(index: GalleryIndex, ownerId: string, limit: number, startKey?: Record<string, unknown>, createdAtMost?: string): Promise<GalleryPage> {
+  async galleryPage(
+    index: GalleryIndex,
+    ownerId: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+    createdAtMost?: string,
+  ): Promise<GalleryPage> {
     const attribute = GALLERY_INDEX_ATTRIBUTE[index];
     const position = (i: Pick<ContentItem, 'createdAt' | 'contentId'>) => `${i.createdAt}#${i.contentId}`;
     const start = startKey && position(startKey as Pick<ContentItem, 'createdAt' | 'contentId'>);
@@ -68,7 +74,10 @@ export class InMemoryContent implements ContentStore {
       .sort((a, b) => newestFirst(position(a), position(b)));
     const items = listed.slice(0, limit).map((i) => structuredClone(i));
     const last = items.at(-1);
-    return { items, ...(listed.length > limit && last ? { lastKey: { contentId: last.contentId, createdAt: last.createdAt } } : {}) };
+    return {
+      items,
+      ...(listed.length > limit && last ? { lastKey: { contentId: last.contentId, createdAt: last.createdAt } } : {}),
+    };
   }
 }
 
@@ -77,7 +86,15 @@ export class InMemoryFriendships implements FriendshipStore {
 
   private set(userId: string, friendId: string, change: Partial<FriendshipEdge>): FriendshipEdge {
     const key = `${userId}|${friendId}`;
-    const before = this.edges.get(key) ?? { userId, friendId, state: 'none', blocking: false, blockedBy: false, updatedAt: '', version: 0 };
+    const before = this.edges.get(key) ?? {
+      userId,
+      friendId,
+      state: 'none',
+      blocking: false,
+      blockedBy: false,
+      updatedAt: '',
+      version: 0,
+    };
     const after = { ...before, ...change, version: before.version + 1 } as FriendshipEdge;
     this.edges.set(key, after);
     return after;
@@ -160,7 +177,9 @@ export class InMemoryFeed implements FeedStore {
   }
 
   async entriesOf(userId: string, ownerId?: string) {
-    return [...(this.partitions.get(userFeedKey(userId))?.values() ?? [])].filter((e) => ownerId === undefined || e.ownerId === ownerId);
+    return [...(this.partitions.get(userFeedKey(userId))?.values() ?? [])].filter(
+      (e) => ownerId === undefined || e.ownerId === ownerId,
+    );
   }
 
   async userPage(userId: string, before: string | undefined, limit: number): Promise<RefPage & { floor?: string }> {
