@@ -62,15 +62,13 @@ async function processOne(task: WorkerTask, file: string, outDir: string): Promi
   const input = await readFile(file);
   const stem = path.basename(file, path.extname(file));
   if (task === 'pixels' || task === 'inside-slow') {
-    const resized = (await openImage(input))
-      .pipeline()
-      .resize({
-        width: 320,
-        height: 320,
-        fit: 'inside',
-        withoutEnlargement: true,
-        fastShrinkOnLoad: task === 'pixels',
-      });
+    const resized = (await openImage(input)).pipeline().resize({
+      width: 320,
+      height: 320,
+      fit: 'inside',
+      withoutEnlargement: true,
+      fastShrinkOnLoad: task === 'pixels',
+    });
     if (task === 'pixels') await resized.raw().toBuffer();
     else await writeFile(path.join(outDir, `${stem}-${task}.webp`), await resized.webp(WEBP).toBuffer());
   } else if (task === 'derivatives') {

@@ -110,11 +110,6 @@ function installExitHook(): void {
   });
 }
 
-/** Stops every DynamoDB Local this process started (for an orchestrator's shutdown sequence). */
-async function stopAllDynamoDbLocal(): Promise<void> {
-  await Promise.all([...running].map((r) => r.stop()));
-}
-
 function isAlive(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }

@@ -194,7 +194,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<{ url: stri
         : undefined;
       if (control)
         return send(req, res, 200, JSON.stringify(await control(url)), { 'content-type': 'application/json' });
-      let match;
+      let match: ReturnType<typeof findRoute>;
       try {
         match = findRoute(routes, method, url.pathname);
       } catch {

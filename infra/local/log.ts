@@ -10,7 +10,7 @@ export function localLog(component: string): LocalLog {
   // Read on every call: the test setup sets LOCAL_STACK_QUIET after these modules are loaded.
   const quiet = () => process.env.LOCAL_STACK_QUIET === '1';
   const line = (level: string, message: string) =>
-    `[${component}] ${level === 'info' ? '' : level.toUpperCase() + ' '}${message}`;
+    `[${component}] ${level === 'info' ? '' : `${level.toUpperCase()} `}${message}`;
   return {
     info: (m) => {
       if (!quiet()) console.log(line('info', m));

@@ -7,9 +7,7 @@ import { build } from 'esbuild';
 // sharp must be loaded by the main thread before worker threads use it (sharp's docs, glibc
 // Linux): otherwise discarding an environment while libvips works can take the process down.
 import 'sharp';
-import { localLog } from './log';
 
-const log = localLog('lambda');
 /** Read when a line is printed: callers may set LOCAL_STACK_QUIET after this module is loaded. */
 const quiet = () => process.env.LOCAL_STACK_QUIET === '1';
 

@@ -33,13 +33,6 @@ interface NotificationTarget {
   Filter?: { S3Key?: { Rules?: { Name: string; Value: string }[] } };
 }
 
-interface S3Notification {
-  bucket: string;
-  key: string;
-  /** The S3 event, as S3 sends it to SNS or Lambda (keys URL-encoded). */
-  message: { Records: unknown[] };
-}
-
 /**
  * s3rver with the buckets of the service definition and S3's event notifications: an object
  * created under a configured prefix is delivered to the configured topic, exactly once per

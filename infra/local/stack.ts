@@ -11,7 +11,6 @@ import {
   resolveIntrinsics,
   resourcesOfType,
   type LocalValues,
-  type ServiceDefinition,
 } from './definition';
 import { ensureTables, startDynamoDbLocal } from './dynamodb';
 import { corsRules, startHttpApi, type Route } from './http-api';
@@ -84,7 +83,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const definition = await loadServiceDefinition(options.root, stage);
     const region = definition.provider.region;
     const pseudo = pseudoParameters(region);
-    const resources = definition.resources?.Resources ?? {};
     const staticValues: LocalValues = { ref: () => undefined, getAtt: () => undefined };
     const literal = (value: unknown) => resolveIntrinsics(value, staticValues, pseudo);
 
@@ -243,7 +241,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const asyncDone = () => {
       inflight--;
       completed++;
-      if (inflight === 0) idleWaiters.splice(0).forEach((w) => w());
+      if (inflight === 0) for (const w of idleWaiters.splice(0)) w();
     };
     const invokeAsync = (name: string, event: unknown) => {
       inflight++;

@@ -25,6 +25,7 @@ import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type AttributeValue as SdkAttributeValue,
   type _Record as SdkRecord,
@@ -227,7 +228,8 @@ class ShardWorker {
   }
 
   private get st(): ShardState {
-    return (this.m.state.shards[this.shardId] ??= {});
+    this.m.state.shards[this.shardId] ??= {};
+    return this.m.state.shards[this.shardId]!;
   }
 
   private async acquire(after: string | undefined): Promise<string | undefined> {
@@ -266,7 +268,7 @@ class ShardWorker {
         iterator !== undefined && (buffer.length === 0 || (lastFetchFull && buffer.length < cfg.batchSize));
       if (wantMore) {
         const pollNo = ++this.pollStarted;
-        let res;
+        let res: GetRecordsCommandOutput;
         try {
           res = await m.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }), {
             abortSignal: m.abort.signal,

@@ -136,7 +136,7 @@ export function generateImportFile(p: string, lines: number): ImportFile {
   }
   const half = lines / 2;
   return {
-    file: parts.slice(0, half).join('\r\n') + '\r\n' + parts.slice(half).join('\n'),
+    file: `${parts.slice(0, half).join('\r\n')}\r\n${parts.slice(half).join('\n')}`,
     lines,
     bad,
     empty,

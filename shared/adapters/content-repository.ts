@@ -235,8 +235,10 @@ export class ContentRepository implements ContentStore {
         version: item.version + 1,
       };
       const remove: string[] = [...keys.remove];
-      if (patch.caption !== undefined) patch.caption ? (set.caption = patch.caption) : remove.push('caption');
-      if (patch.location !== undefined) patch.location ? (set.location = patch.location) : remove.push('location');
+      if (patch.caption) set.caption = patch.caption;
+      else if (patch.caption !== undefined) remove.push('caption');
+      if (patch.location) set.location = patch.location;
+      else if (patch.location !== undefined) remove.push('location');
       const names = Object.keys(set);
       try {
         const out = await this.db.send(

@@ -1,7 +1,7 @@
 // Verification of Cognito access tokens presented as `Authorization: Bearer <jwt>`.
 // Pure apart from the key lookup, which the caller passes in: `createRemoteJWKSet` in the Lambda
 // authorizer, `createLocalJWKSet` in tests.
-import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { errors, type JWTPayload, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 export type UnauthorizedReason =
   | 'missing_token' // no Authorization header (or an empty one)
@@ -104,7 +104,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   return {
     async verify(authorizationHeader) {
       const token = extractBearerToken(authorizationHeader);
-      let payload;
+      let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, jwks, {
           algorithms: ['RS256'],

@@ -24,6 +24,7 @@ export const displayNameSchema = z
   .trim()
   .min(1)
   .max(DISPLAY_NAME_MAX)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
 
 /**

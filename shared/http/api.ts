@@ -8,7 +8,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AuthorizerContext } from '#shared/auth/context';
 import { DomainError } from '#shared/domain/errors';
 import { BadRequestError, HttpError, ValidationError } from '#shared/errors';

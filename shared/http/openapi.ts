@@ -144,7 +144,10 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: ApiInfo
   const sorted = [...routes].sort(
     (a, b) => compare(a.path, b.path) || METHOD_ORDER.indexOf(a.method) - METHOD_ORDER.indexOf(b.method),
   );
-  for (const route of sorted) (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, schemas);
+  for (const route of sorted) {
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = operation(route, schemas);
+  }
 
   return {
     openapi: '3.1.0',

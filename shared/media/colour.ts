@@ -209,7 +209,7 @@ function readMatrixProfile(icc: Uint8Array): MatrixProfile | string {
 /** A `curv` or `para` tag as a function (ICC.1:2010 10.6 and 10.18). */
 function toneCurve(tag: DataView): ToneCurve | string {
   const type = fourcc(tag, 0);
-  const clamp = (v: number) => (v <= 0 ? 0 : v >= 1 ? 1 : v);
+  const clamp = (v: number) => Math.min(Math.max(v, 0), 1);
   if (type === 'curv' && tag.byteLength >= 12) {
     const n = tag.getUint32(8);
     if (12 + n * 2 > tag.byteLength) return 'a curv tag runs past its end';
@@ -266,6 +266,7 @@ function description(tag: DataView | undefined): string | undefined {
         .toString('utf16le');
   }
   const clean = name
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
     ?.replace(/[\u0000-\u001f]/g, '')
     .trim()
     .slice(0, 64);

@@ -127,6 +127,7 @@ async function heifExifTiff(head: Buffer, readRange?: ReadRange): Promise<Buffer
 function text(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   // Strip control characters and padding NULs cameras leave behind, then cap the length.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   const cleaned = value.replace(/[\u0000-\u001f\u007f]/g, '').trim();
   return cleaned ? cleaned.slice(0, STRING_MAX) : undefined;
 }

@@ -88,7 +88,10 @@ export function parseHeifMeta(file: Uint8Array): HeifMeta {
   }
   const item = (id: number) => {
     let found = items.get(id);
-    if (!found) items.set(id, (found = { id, type: '', hidden: false, properties: [] }));
+    if (!found) {
+      found = { id, type: '', hidden: false, properties: [] };
+      items.set(id, found);
+    }
     return found;
   };
 

@@ -149,7 +149,10 @@ class Model {
   pair(a: string, b: string): MPair {
     const key = [a, b].sort().join('|');
     let p = this.pairs.get(key);
-    if (!p) this.pairs.set(key, (p = { accepted: false, blockers: new Set() }));
+    if (!p) {
+      p = { accepted: false, blockers: new Set() };
+      this.pairs.set(key, p);
+    }
     return p;
   }
 
@@ -367,7 +370,7 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
         case 'purge': {
           // The cleanup cascade's last step, for an item deleted earlier.
           const m = itemAt(cmd.item);
-          if (!m || !m.deleted || m.purged) break;
+          if (!m?.deleted || m.purged) break;
           await content.purge(m.id);
           m.purged = true;
           break;

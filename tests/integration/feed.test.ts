@@ -28,7 +28,6 @@ async function feedWhere(what: string, viewer: Session, check: (items: Item[]) =
 }
 
 const has = (id: string) => (items: Item[]) => items.some((i) => i.contentId === id);
-const lacks = (id: string) => (items: Item[]) => !items.some((i) => i.contentId === id);
 /** Matchers for a feed that lists the item `id`, or does not. */
 const listing = (id: string) => expect.arrayContaining([expect.objectContaining({ contentId: id })]);
 const notListing = (id: string) => expect.not.arrayContaining([expect.objectContaining({ contentId: id })]);

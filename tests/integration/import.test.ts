@@ -81,7 +81,7 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
     /* 16 */ user(cid, 'Cíd 😀'),
   ];
   // A BOM, CRLF on the first half, LF after, and no line break after the last line.
-  const file = '\uFEFF' + lines.slice(0, 8).join('\r\n') + '\r\n' + lines.slice(8).join('\n');
+  const file = `\uFEFF${lines.slice(0, 8).join('\r\n')}\r\n${lines.slice(8).join('\n')}`;
 
   const started = Date.now();
   await s3.send(

@@ -319,9 +319,7 @@ export async function heicTwin(jpeg: Buffer): Promise<Buffer> {
 }
 
 /** The nearest quadrant colour at each corner region (centres of the outer 30% x 30%). */
-export async function corners(
-  image: Buffer | Sharp,
-): Promise<{
+export async function corners(image: Buffer | Sharp): Promise<{
   topLeft: QuadrantColour;
   topRight: QuadrantColour;
   bottomLeft: QuadrantColour;

@@ -398,7 +398,7 @@ export async function corruptEntropyJpeg(): Promise<Buffer> {
   // No 0xFF in the junk: a stray marker would end the scan early; this is damage the decoder
   // can only notice, if at all, from the Huffman codes themselves.
   const damage = junk(4096, 0xbad);
-  damage.forEach((b, i) => (damage[i] = b === 0xff ? 0x00 : b));
+  for (const [i, b] of damage.entries()) if (b === 0xff) damage[i] = 0x00;
   damage.copy(out, at);
   return out;
 }

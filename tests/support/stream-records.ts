@@ -6,6 +6,7 @@ import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
   GetRecordsCommand,
+  type GetRecordsCommandOutput,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { toLambdaRecord } from '../../infra/local/streams';
@@ -40,7 +41,7 @@ export class StreamTap {
       const shardId = shard.ShardId!;
       let iterator = this.iterators.has(shardId) ? this.iterators.get(shardId) : await this.horizon(shardId);
       while (iterator) {
-        let page;
+        let page: GetRecordsCommandOutput;
         try {
           page = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
         } catch (error) {

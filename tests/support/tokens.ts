@@ -3,7 +3,7 @@
 //
 // To sign as the local identity provider (infra/local/identity.ts), load its key with
 // `loadIdentityProviderKey(dataDir)`: it reads `<dataDir>/signing-key.json`.
-import { createHmac, createPublicKey, KeyObject, randomUUID, sign, webcrypto, type JsonWebKey } from 'node:crypto';
+import { createHmac, createPublicKey, KeyObject, randomUUID, sign, type webcrypto, type JsonWebKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';

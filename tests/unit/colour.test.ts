@@ -78,9 +78,9 @@ function converting(plan: ColourPlan) {
 }
 
 function expectMatrixClose(actual: Matrix3, expected: Matrix3, tolerance: number): void {
-  actual.forEach((row, i) =>
-    row.forEach((v, j) => expect(Math.abs(v - expected[i]![j]!), `[${i}][${j}] ${v}`).toBeLessThan(tolerance)),
-  );
+  for (const [i, row] of actual.entries())
+    for (const [j, v] of row.entries())
+      expect(Math.abs(v - expected[i]![j]!), `[${i}][${j}] ${v}`).toBeLessThan(tolerance);
 }
 
 describe('colour conversion to sRGB', () => {

@@ -235,7 +235,7 @@ describe('decoding HEIC into the derivative pipeline', () => {
       const stats = await sharp(decoded.data, {
         raw: { width: decoded.width, height: decoded.height, channels: 4 },
       }).stats();
-      stats.channels.slice(0, 3).forEach((c, i) => expect(Math.abs(c.mean - mean[i]!)).toBeLessThan(8));
+      for (const [i, c] of stats.channels.slice(0, 3).entries()) expect(Math.abs(c.mean - mean[i]!)).toBeLessThan(8);
     }
   });
 
@@ -283,7 +283,10 @@ describe('decoding HEIC into the derivative pipeline', () => {
       }
       // Seeded random damage anywhere: rejected with a reason, or (damage in the HEVC data) decoded.
       let seed = 42;
-      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const random = () => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return seed / 2 ** 31;
+      };
       for (let i = 0; i < 60; i++) {
         const damaged = Buffer.from(heic);
         const [from, to] = i % 2 ? [24, metaEnd + 8] : [metaEnd + 8, heic.length];
@@ -361,9 +364,8 @@ describe('an iPhone-style HEIC and its JPEG twin', () => {
     // libvips converts the JPEG with its embedded profile: the reference.
     const fromJpeg = (await makeDerivatives(picture)).derivatives.find((d) => d.name === 'display')!;
     const reference = await fingerprint(fromJpeg.data);
-    (await fingerprint(original)).mean.forEach((m, i) =>
-      expect(Math.abs(m - reference.mean[i]!), 'JPEG: back to the sRGB original').toBeLessThan(3),
-    );
+    for (const [i, m] of (await fingerprint(original)).mean.entries())
+      expect(Math.abs(m - reference.mean[i]!), 'JPEG: back to the sRGB original').toBeLessThan(3);
     // The P3 values shown as sRGB would be off by more than the comparison allows.
     expect(Math.max(...reference.mean.map((m, i) => Math.abs(m - p3Values.mean[i]!)))).toBeGreaterThan(6);
     for (const input of [heic, nclx]) {
@@ -371,7 +373,7 @@ describe('an iPhone-style HEIC and its JPEG twin', () => {
       expect(set.colour).toMatch(input === heic ? /^converted from ICC profile/ : /^converted from nclx Display P3$/);
       const display = set.derivatives.find((d) => d.name === 'display')!;
       const got = await fingerprint(display.data);
-      got.mean.forEach((m, i) => expect(Math.abs(m - reference.mean[i]!), 'mean colour').toBeLessThan(3));
+      for (const [i, m] of got.mean.entries()) expect(Math.abs(m - reference.mean[i]!), 'mean colour').toBeLessThan(3);
       expect(gridDifference(got.grid, reference.grid)).toBeLessThan(6);
       expect(await corners(display.data)).toEqual(UPRIGHT);
     }
@@ -393,7 +395,8 @@ describe('an iPhone-style HEIC and its JPEG twin', () => {
         expect(Math.abs(d.width - twin.width), d.name).toBeLessThanOrEqual(1);
         expect(Math.abs(d.height - twin.height), d.name).toBeLessThanOrEqual(1);
         const [a, b] = await Promise.all([fingerprint(twin.data), fingerprint(d.data)]);
-        a.mean.forEach((m, i) => expect(Math.abs(m - b.mean[i]!), `${d.name} mean colour`).toBeLessThan(4));
+        for (const [i, m] of a.mean.entries())
+          expect(Math.abs(m - b.mean[i]!), `${d.name} mean colour`).toBeLessThan(4);
         expect(gridDifference(a.grid, b.grid), `${d.name} 8x8`).toBeLessThan(6);
       }
       expect(fromHeic.placeholder).toMatch(/^[A-Za-z0-9+/]+=*$/);

@@ -89,7 +89,7 @@ describe('each generator makes what it claims', () => {
     expect(text.trimEnd().endsWith('%%EOF')).toBe(true);
     const offsets = [...text.matchAll(/^(\d{10}) 00000 n $/gm)].map((m) => Number(m[1]));
     expect(offsets).toHaveLength(4);
-    offsets.forEach((at, i) => expect(text.slice(at)).toMatch(new RegExp(`^${i + 1} 0 obj`)));
+    for (const [i, at] of offsets.entries()) expect(text.slice(at)).toMatch(new RegExp(`^${i + 1} 0 obj`));
     expect(Number(/startxref\n(\d+)/.exec(text)![1])).toBe(text.indexOf('xref\n'));
   });
 

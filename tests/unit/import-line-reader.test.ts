@@ -93,7 +93,7 @@ describe('readLines', () => {
       highWaterMark: 1024,
       read() {
         pushed++;
-        this.push(pushed > 10_000 ? null : 'x'.repeat(99) + '\n');
+        this.push(pushed > 10_000 ? null : `${'x'.repeat(99)}\n`);
       },
     });
     let taken = 0;

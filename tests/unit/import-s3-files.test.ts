@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { reportKey, S3ImportFiles } from '#shared/imports/s3-import-files';
 
 const SOURCE = { bucket: 'media', key: 'imports/a.jsonl' };

@@ -47,9 +47,8 @@ describe('the OpenAPI document', () => {
     const pointers: string[][] = Object.keys(doc.components.schemas).map((name) => ['components', 'schemas', name]);
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item as Record<string, any>)) {
-        (op.parameters ?? []).forEach((_: unknown, i: number) =>
-          pointers.push(['paths', path, method, 'parameters', String(i), 'schema']),
-        );
+        for (const i of (op.parameters ?? []).keys())
+          pointers.push(['paths', path, method, 'parameters', String(i), 'schema']);
         if (op.requestBody)
           pointers.push(['paths', path, method, 'requestBody', 'content', 'application/json', 'schema']);
         for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
