@@ -52,7 +52,7 @@ import { FriendshipRepository } from '../shared/adapters/friendship-repository';
 import { FeedBuilder } from '../shared/feed/builder';
 import { FeedReader } from '../shared/feed/reader';
 import { FeedTrimmer } from '../shared/feed/trimmer';
-import { logger } from '../shared/logger';
+import { logger } from '../shared/observability';
 import { api, localDocumentClient, postToS3, signUp, type Session } from '../scripts/lib/client';
 import { makeJpeg } from '../scripts/lib/images';
 import { derivedKey, originalKey, type ContentItem, type Visibility } from '../shared/domain/content';

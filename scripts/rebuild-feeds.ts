@@ -14,7 +14,7 @@ import { FeedRepository } from '#shared/adapters/feed-repository';
 import { FriendshipRepository } from '#shared/adapters/friendship-repository';
 import { FeedBuilder } from '#shared/feed/builder';
 import { rebuildFeeds } from '#shared/feed/rebuild';
-import { logger } from '#shared/logger';
+import { logger } from '#shared/observability';
 import { localDocumentClient, readEndpoints } from './lib/client';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 

@@ -42,7 +42,12 @@ class Environment {
   private pending?: Pending & { id: string; timer: NodeJS.Timeout };
   dead = false;
 
-  constructor(config: FunctionConfig, bundle: string, handlerName: string) {
+  constructor(
+    config: FunctionConfig,
+    bundle: string,
+    handlerName: string,
+    onLogLine?: (functionName: string, line: string) => void,
+  ) {
     this.worker = new Worker(path.join(__dirname, 'lambda-worker.cjs'), {
       workerData: { bundle, handlerName, functionName: config.name, memorySize: config.memorySize },
       env: config.environment,
@@ -52,6 +57,7 @@ class Environment {
     });
     for (const stream of [this.worker.stdout, this.worker.stderr]) {
       readline.createInterface({ input: stream }).on('line', (line) => {
+        onLogLine?.(config.name, line);
         // LOCAL_STACK_QUIET (the test setup sets it) keeps only warnings and errors.
         if (quiet() && !/"level":"(WARN|ERROR|CRITICAL)"|\bERROR\b|Error:/.test(line)) return;
         process.stdout.write(`[fn:${config.name}] ${line}\n`);
@@ -133,6 +139,8 @@ export class LocalLambda {
     private readonly buildDir: string,
     private readonly functions: Map<string, FunctionConfig>,
     private readonly maxConcurrency = 4,
+    /** Every line a function writes (CloudWatch Logs' view; the stack extracts EMF metrics from it). */
+    private readonly onLogLine?: (functionName: string, line: string) => void,
   ) {}
 
   /** Bundles every handler with esbuild, as the deployment does (dependencies stay external here). */
@@ -185,7 +193,7 @@ export class LocalLambda {
       if ((this.busy.get(config.name) ?? 0) < this.maxConcurrency) {
         this.busy.set(config.name, (this.busy.get(config.name) ?? 0) + 1);
         const handlerName = config.handler.slice(config.handler.lastIndexOf('.') + 1);
-        const fresh = new Environment(config, this.bundles.get(config.name)!, handlerName);
+        const fresh = new Environment(config, this.bundles.get(config.name)!, handlerName, this.onLogLine);
         this.all.add(fresh);
         fresh.worker.on('exit', () => this.all.delete(fresh));
         return fresh;

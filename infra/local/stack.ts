@@ -14,6 +14,7 @@ import {
 } from './definition';
 import { ensureTables, startDynamoDbLocal } from './dynamodb';
 import { corsRules, startHttpApi, type Route } from './http-api';
+import { LocalMetrics } from './metrics';
 import { startIdentityProvider } from './identity';
 import { localLog } from './log';
 import { LocalLambda, type FunctionConfig } from './runtime';
@@ -203,11 +204,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         environment,
       });
     }
+    const metrics = new LocalMetrics();
     const lambda = new LocalLambda(
       options.root,
       path.join(options.root, '.local', 'build', String(process.pid)),
       functions,
       Number(process.env.LOCAL_MAX_CONCURRENCY ?? 4),
+      (functionName, line) => metrics.fromLogLine(functionName, line),
     );
     const buildStarted = Date.now();
     await lambda.build();
@@ -411,6 +414,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       invoke: (n, ev) => lambda.invoke(n, ev),
       accountId: LOCAL_ACCOUNT_ID,
       control: {
+        // The metric data points the functions' EMF log lines make (infra/local/metrics.ts).
+        metrics: async (url) => ({ points: metrics.query(url.searchParams.get('name') ?? undefined) }),
         // Resolves once no asynchronous event (S3 -> SNS -> function, with retries) is in flight:
         // tests and scripts wait on this instead of sleeping.
         'async-idle': async (url) => {

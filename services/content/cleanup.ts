@@ -1,19 +1,18 @@
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ContentRepository } from '#shared/adapters/content-repository';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamo, s3 } from '#shared/adapters/clients';
+import { ContentRepository } from '#shared/adapters/content-repository';
 import { MediaHashes } from '#shared/adapters/media-hashes';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { requireEnv } from '#shared/config';
 import type { ContentItem } from '#shared/domain/content';
-import { logger } from '#shared/logger';
+import { streamHandler } from '#shared/handlers/stream';
+import { logger } from '#shared/observability';
 
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
 const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
 const hashes = new MediaHashes(dynamo, requireEnv('MEDIA_HASHES_TABLE'));
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 const image = (value: unknown) =>
   value ? (unmarshall(value as Record<string, AttributeValue>) as ContentItem) : undefined;
@@ -32,22 +31,18 @@ async function recordHandler(record: DynamoDBRecord): Promise<void> {
   const removed = record.eventName === 'REMOVE' && before;
   if (!softDeleted && !removed) return;
   const item = (softDeleted ? after : before)!;
-  logger.appendKeys({ contentId: item.contentId });
-  try {
-    const keys = [item.originalKey, ...Object.values(item.derivatives ?? {}).map((d) => d.key)].filter(Boolean);
-    await storage.deleteKeys(keys);
-    // The bytes are gone: the next upload of them is a new original, not a duplicate.
-    if (item.sha256) await hashes.release(item.ownerId, item.sha256, item.contentId);
-    if (softDeleted) await content.purge(item.contentId);
-    logger.info('Files of a deleted item removed', {
-      count: keys.length,
-      purged: Boolean(softDeleted),
-      expired: record.userIdentity?.type === 'Service',
-    });
-  } finally {
-    logger.removeKeys(['contentId']);
-  }
+  const keys = [item.originalKey, ...Object.values(item.derivatives ?? {}).map((d) => d.key)].filter(Boolean);
+  await storage.deleteKeys(keys);
+  // The bytes are gone: the next upload of them is a new original, not a duplicate.
+  if (item.sha256) await hashes.release(item.ownerId, item.sha256, item.contentId);
+  if (softDeleted) await content.purge(item.contentId);
+  logger.info('Files of a deleted item removed', {
+    count: keys.length,
+    purged: Boolean(softDeleted),
+    expired: record.userIdentity?.type === 'Service',
+  });
 }
 
-export const handler = async (event: DynamoDBStreamEvent, context: unknown) =>
-  processPartialResponse(event, recordHandler, processor, { context: context as never });
+export const handler = streamHandler(recordHandler, {
+  keys: (record) => ({ contentId: record.dynamodb?.Keys?.contentId?.S }),
+});

@@ -1,11 +1,10 @@
-import type { Context, SNSEvent } from 'aws-lambda';
 import { dynamo, s3 } from '#shared/adapters/clients';
 import { requireEnv } from '#shared/config';
 import { DynamoImportStore } from '#shared/imports/dynamo-import-store';
 import { importFile, isImportKey } from '#shared/imports/importer';
 import { S3ImportFiles } from '#shared/imports/s3-import-files';
-import { logger } from '#shared/logger';
-import { uploadedObjects } from '#shared/media/upload-event';
+import { s3ObjectHandler } from '#shared/handlers/s3-objects';
+import { count, logger } from '#shared/observability';
 
 const bucket = requireEnv('MEDIA_BUCKET');
 const files = new S3ImportFiles(s3);
@@ -19,22 +18,15 @@ const store = new DynamoImportStore(dynamo, {
 // compares every item with the stored one and writes only what differs, so a repeated run
 // changes nothing that the first one did (shared/imports/importer.ts). A failure throws: the
 // report says FAILED, Lambda retries, and the event ends up in the on-failure queue.
-export const handler = async (event: SNSEvent, context: Context): Promise<void> => {
-  logger.addContext(context);
-  for (const object of uploadedObjects(event)) {
-    if (object.bucket !== bucket || !isImportKey(object.key)) {
-      logger.warn('Not an import file: ignored', { bucket: object.bucket, key: object.key });
-      continue;
-    }
-    logger.appendKeys({ key: object.key });
-    try {
-      await importFile(
-        object,
-        { files, store },
-        { remainingMs: () => context.getRemainingTimeInMillis(), log: logger },
-      );
-    } finally {
-      logger.removeKeys(['key']);
-    }
+export const handler = s3ObjectHandler(async (object, context) => {
+  if (object.bucket !== bucket || !isImportKey(object.key)) {
+    logger.warn('Not an import file: ignored', { bucket: object.bucket });
+    return;
   }
-};
+  const report = await importFile(
+    object,
+    { files, store },
+    { remainingMs: () => context.getRemainingTimeInMillis(), log: logger },
+  );
+  count('ImportLines', report.lines);
+});

@@ -1,4 +1,3 @@
-import type { Context, SNSEvent } from 'aws-lambda';
 import sharp from 'sharp';
 import { ContentRepository } from '#shared/adapters/content-repository';
 import { dynamo, s3 } from '#shared/adapters/clients';
@@ -6,11 +5,12 @@ import { MediaStorage } from '#shared/adapters/media-storage';
 import { requireEnv, requireIntEnv } from '#shared/config';
 import type { MediaMetadata } from '#shared/domain/content';
 import { RejectedMediaError } from '#shared/errors';
-import { logger } from '#shared/logger';
+import { s3ObjectHandler } from '#shared/handlers/s3-objects';
+import { count, logger } from '#shared/observability';
 import { exifSubset, readExif } from '#shared/media/exif';
 import { heifHeaderSize } from '#shared/media/heif';
 import { sniffImageKind } from '#shared/media/sniff';
-import { processUploads } from '#shared/media/upload-processing';
+import { processUpload } from '#shared/media/upload-processing';
 
 const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
@@ -25,12 +25,15 @@ const HEAD_BYTES = 256 * 1024;
 
 // Subscribed to the uploads topic, beside the thumbnail function. It reads only the head of the
 // file (a ranged GET), never the whole original (WebP aside, see above).
-export const handler = async (event: SNSEvent, context: Context): Promise<void> => {
-  logger.addContext(context);
-  await processUploads(event, { content, maxBytes }, async (object, { contentId }) => {
+export const handler = s3ObjectHandler((uploaded) =>
+  processUpload(uploaded, { content, maxBytes }, async (object, { contentId }) => {
     let head = await storage.readHead(object.key, HEAD_BYTES);
     const kind = sniffImageKind(head);
-    if (!kind) throw new RejectedMediaError('Not a supported image: the file content is not JPEG, PNG, WebP or HEIC.');
+    if (!kind)
+      throw new RejectedMediaError(
+        'unsupported-type',
+        'Not a supported image: the file content is not JPEG, PNG, WebP or HEIC.',
+      );
     if (kind === 'webp' && object.size > head.length) head = await storage.read(object.key);
     // A HEIF whose EXIF lies past the head (libheif-based tools store it after the image data)
     // costs one more ranged GET of just that item.
@@ -42,9 +45,10 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
     };
     const recorded = (await content.recordMetadata(contentId, metadata)).applied;
     const ready = recorded && (await content.markReadyIfComplete(contentId)).applied;
+    if (ready) count('UploadReady');
     logger.info('Metadata stored', { contentId, recorded, ready, fields: Object.keys(metadata) });
-  });
-};
+  }),
+);
 
 /** Upright dimensions from the header alone; the thumbnail function's full decode is authoritative. */
 async function headerDimensions(head: Buffer): Promise<{ width?: number; height?: number }> {

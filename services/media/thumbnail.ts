@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Context, SNSEvent } from 'aws-lambda';
 import { ContentRepository } from '#shared/adapters/content-repository';
 import { dynamo, s3 } from '#shared/adapters/clients';
 import { MediaHashes } from '#shared/adapters/media-hashes';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { requireEnv, requireIntEnv } from '#shared/config';
 import { derivedKey, type Derivative } from '#shared/domain/content';
-import { logger } from '#shared/logger';
+import { s3ObjectHandler } from '#shared/handlers/s3-objects';
+import { count, logger } from '#shared/observability';
 import { makeDerivatives, type DerivativeSpec } from '#shared/media/derivatives';
-import { processUploads } from '#shared/media/upload-processing';
+import { processUpload } from '#shared/media/upload-processing';
 
 const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
@@ -22,9 +22,8 @@ const specs: DerivativeSpec[] = [
 // Subscribed to the uploads topic: decodes the original once and writes every derivative and the
 // placeholder. Delivery is at least once: every write is keyed by the content id and conditional
 // on the item being PENDING, so a redelivery changes nothing.
-export const handler = async (event: SNSEvent, context: Context): Promise<void> => {
-  logger.addContext(context);
-  await processUploads(event, { content, maxBytes }, async (object, { contentId, ownerId }) => {
+export const handler = s3ObjectHandler((uploaded) =>
+  processUpload(uploaded, { content, maxBytes }, async (object, { contentId, ownerId }) => {
     const original = await storage.read(object.key);
     // Anything undecodable throws RejectedMediaError: processUploads rejects the item.
     const set = await makeDerivatives(original, specs);
@@ -33,7 +32,10 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
     if (holder) {
       // The same bytes again: point at the item that has them, keep one copy of the original.
       const marked = await content.markDuplicate(contentId, holder);
-      if (marked.applied) await storage.deleteKeys([object.key]);
+      if (marked.applied) {
+        await storage.deleteKeys([object.key]);
+        count('UploadDuplicate');
+      }
       logger.info('Duplicate upload', { contentId, duplicateOf: holder, applied: marked.applied });
       return;
     }
@@ -61,14 +63,15 @@ export const handler = async (event: SNSEvent, context: Context): Promise<void> 
       return;
     }
     const ready = (await content.markReadyIfComplete(contentId)).applied;
+    if (ready) count('UploadReady');
     logger.info('Derivatives stored', {
       contentId,
       sizes: set.derivatives.map((d) => `${d.name} ${d.width}x${d.height}`),
       ready,
       ...(set.colour ? { colour: set.colour } : {}),
     });
-  });
-};
+  }),
+);
 
 /**
  * The owner's other item that already holds these bytes, if any. A claim left by an item that is

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { tracer } from '#shared/observability';
 
 /** A document client as the stores expect it (undefined attributes left out). */
 export function documentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
@@ -10,6 +11,7 @@ export function documentClient(client: DynamoDBClient = new DynamoDBClient({})):
 // The handlers' clients: created once per execution environment and reused across invocations,
 // then passed to each store. Endpoints come from the SDK's own AWS_ENDPOINT_URL_<SERVICE>
 // variables, which the local stack sets: no local branches. Scripts and tests make their own.
-export const dynamo = documentClient();
+// Each is traced (a subsegment per call) when X-Ray tracing is on.
+export const dynamo = documentClient(tracer.captureAWSv3Client(new DynamoDBClient({})));
 
-export const s3 = new S3Client({});
+export const s3 = tracer.captureAWSv3Client(new S3Client({}));

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '#shared/errors';
-import { logger } from '#shared/logger';
+import { logger } from '#shared/observability';
 import {
   isMutualFriend,
   transition,

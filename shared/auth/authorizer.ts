@@ -5,12 +5,16 @@
 // that message (a simple `{isAuthorized: false}` would give 403). Other failures (the JWKS cannot
 // be fetched) throw a different error, which API Gateway answers with 500: the token may well be
 // valid, and a 401 would send clients to sign in again for nothing.
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
+} from 'aws-lambda';
 import { createRemoteJWKSet } from 'jose';
 import type { AuthorizerContext } from '#shared/auth/context';
 import { createTokenVerifier, normalizeIssuer, UnauthorizedError } from '#shared/auth/verify-token';
 import { requireEnv } from '#shared/config';
-import { logger } from '#shared/logger';
+import { countBy, logger } from '#shared/observability';
 
 export interface AuthorizerConfig {
   issuer: string;
@@ -33,7 +37,9 @@ export function authorizerHandler({ issuer, clientId }: AuthorizerConfig) {
 
   return async (
     event: APIGatewayRequestAuthorizerEventV2,
+    context?: Context,
   ): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>> => {
+    if (context) logger.addContext(context);
     // v2 events carry lower-cased header names; identitySource holds the same value.
     const authorization = event.headers?.authorization ?? event.identitySource?.[0];
     try {
@@ -43,6 +49,7 @@ export function authorizerHandler({ issuer, clientId }: AuthorizerConfig) {
       const where = { routeKey: event.routeKey, requestId: event.requestContext?.requestId };
       if (error instanceof UnauthorizedError) {
         logger.info('Request not authorized', { ...where, reason: error.reason, detail: error.detail });
+        countBy('AuthorizerRefusals', 'reason', error.reason);
         throw new Error('Unauthorized');
       }
       logger.error('Token verification could not complete', { ...where, error: error as Error });

@@ -2,14 +2,32 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ContentItem } from '#shared/domain/content';
-import { inFeeds, publicBucketOf, reconcilePlan, sortKeyOf, userFeedKey, type FeedEntry } from '#shared/domain/feed';
+import {
+  inFeeds,
+  publicBucketOf,
+  reconcilePlan,
+  sortKeyOf,
+  userFeedKey,
+  type FeedEntry,
+  type FeedEntryKey,
+} from '#shared/domain/feed';
 import { isMutualFriend, standingOf, type FriendshipEdge } from '#shared/domain/friendship';
 import type { ContentStore, FeedStore, FriendshipStore } from '#shared/feed/ports';
-import { logger } from '#shared/logger';
+import { logger } from '#shared/observability';
 
 export interface FeedBuilderOptions {
   /** Entries kept per user partition (the precomputed window): the most a backfill writes. */
   cap: number;
+  /** Told what the builder did (the handler turns it into metrics). */
+  observer?: FeedBuilderObserver;
+}
+
+/** What a builder reports as it works. */
+export interface FeedBuilderObserver {
+  /** Entries put and deleted by one write. */
+  wrote(puts: number, deletes: number): void;
+  /** A reconciliation starts over because what it read changed while it wrote. */
+  retried(): void;
 }
 
 /** How many times a reconciliation is redone when what it read changed while it wrote. */
@@ -89,11 +107,12 @@ export class FeedBuilder {
       const { puts, deletes } = reconcilePlan(key, seen.item, seen.friends);
       if (seen.item?.visibility === 'public' && puts.length)
         await this.feed.markPublicBucket(publicBucketOf(key.createdAt));
-      await this.feed.write(puts, deletes);
+      await this.write(puts, deletes);
       const now = await this.contentState(key);
       if (now.signature === seen.signature) return;
       if (attempt >= RECONCILE_ATTEMPTS)
         throw new Error(`Content ${key.contentId} kept changing while its feed entries were written`);
+      this.options.observer?.retried();
       seen = now;
     }
   }
@@ -107,6 +126,7 @@ export class FeedBuilder {
       const now = await this.areFriends(a, b);
       if (now === friends) return;
       if (attempt >= RECONCILE_ATTEMPTS) throw new Error('A friendship kept changing while feeds were written');
+      this.options.observer?.retried();
       friends = now;
     }
   }
@@ -144,7 +164,7 @@ export class FeedBuilder {
       ownerId: item.ownerId,
       sortKey: sortKeyOf(item),
     });
-    await this.feed.write(picked.map(entry));
+    await this.write(picked.map(entry));
     // The gallery index is eventually consistent: an item made private or deleted just before it
     // was read may have been written; the items themselves decide.
     const current = await this.content.getMany(picked.map((i) => i.contentId));
@@ -152,13 +172,18 @@ export class FeedBuilder {
       const now = current.get(i.contentId);
       return !now || !inFeeds(now) || now.visibility !== 'friends';
     });
-    if (stale.length) await this.feed.write([], stale.map(entry));
+    if (stale.length) await this.write([], stale.map(entry));
   }
 
   /** Removes the other user's items from the viewer's feed. */
   private async purge(viewerId: string, otherId: string): Promise<void> {
     const entries = await this.feed.entriesOf(viewerId, otherId);
-    if (entries.length) await this.feed.write([], entries);
+    if (entries.length) await this.write([], entries);
+  }
+
+  private async write(puts: readonly FeedEntry[], deletes: readonly FeedEntryKey[] = []): Promise<void> {
+    await this.feed.write(puts, deletes);
+    if (puts.length || deletes.length) this.options.observer?.wrote(puts.length, deletes.length);
   }
 
   private async contentState(key: { contentId: string; ownerId: string }) {

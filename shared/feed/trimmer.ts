@@ -1,7 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { FeedRepository } from '#shared/adapters/feed-repository';
 import { partitionToCheck, trimPlan } from '#shared/domain/feed';
-import { logger } from '#shared/logger';
+import { count, logger } from '#shared/observability';
 
 /** Entries at or below the floor deleted per trim (left behind by writes of old items after a trim). */
 const STRAGGLERS_PER_TRIM = 100;
@@ -49,7 +49,9 @@ export class FeedTrimmer {
       let trim = trims.get(userId);
       if (!trim) {
         trim = this.trim(userId).then(({ dropped }) => {
-          if (dropped) logger.info('Feed partition trimmed', { dropped });
+          if (!dropped) return;
+          count('FeedEntriesTrimmed', dropped);
+          logger.info('Feed partition trimmed', { dropped });
         });
         trims.set(userId, trim);
       }

@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import type { AuthorizerContext } from '#shared/auth/context';
 import { DomainError } from '#shared/domain/errors';
 import { BadRequestError, HttpError, ValidationError } from '#shared/errors';
-import { logger } from '#shared/logger';
+import { flushMetrics, logger } from '#shared/observability';
 import type { RouteDefinition } from '#shared/http/openapi';
 
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
@@ -90,6 +90,7 @@ export function apiRoute<R extends RouteDefinition>(route: R, fn: (input: RouteI
       return json(500, { code: 'INTERNAL', message: 'Internal server error' });
     } finally {
       logger.resetKeys();
+      flushMetrics();
     }
   };
 }

@@ -29,7 +29,11 @@ const SHARP_OPTIONS = { failOn: 'error', limitInputPixels: MAX_INPUT_PIXELS, seq
  */
 export async function openImage(input: Buffer): Promise<OpenedImage> {
   const kind = sniffImageKind(input);
-  if (!kind) throw new RejectedMediaError('Not a supported image: the file content is not JPEG, PNG, WebP or HEIC.');
+  if (!kind)
+    throw new RejectedMediaError(
+      'unsupported-type',
+      'Not a supported image: the file content is not JPEG, PNG, WebP or HEIC.',
+    );
   if (kind === 'heif') return openHeif(input);
   try {
     // The header alone (no pixel limit yet) tells the size, so the reason can name the limit.
@@ -37,11 +41,12 @@ export async function openImage(input: Buffer): Promise<OpenedImage> {
     const pixels = (meta.width ?? 0) * (meta.height ?? 0);
     if (pixels > MAX_INPUT_PIXELS) {
       throw new RejectedMediaError(
+        'too-many-pixels',
         `Image too large: ${meta.width}x${meta.height} pixels, the limit is ${MAX_INPUT_PIXELS / 1e6} megapixels.`,
       );
     }
     if ((meta.pages ?? 1) > 1)
-      throw new RejectedMediaError('Animated images are not supported: upload a still picture.');
+      throw new RejectedMediaError('animated', 'Animated images are not supported: upload a still picture.');
     const upright = meta.autoOrient ?? { width: meta.width ?? 0, height: meta.height ?? 0 };
     return {
       kind,
@@ -85,5 +90,5 @@ async function openHeif(input: Buffer): Promise<OpenedImage> {
 export function asRejection(error: unknown): RejectedMediaError {
   if (error instanceof RejectedMediaError) return error;
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  return new RejectedMediaError(`Could not decode the image: ${message}`);
+  return new RejectedMediaError('undecodable', `Could not decode the image: ${message}`);
 }

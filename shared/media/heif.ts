@@ -341,6 +341,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 function checkPixels({ width, height }: { width: number; height: number }, maxPixels: number): void {
   if (width * height > maxPixels) {
     throw new RejectedMediaError(
+      'too-many-pixels',
       `Image too large: ${width}x${height} pixels, the limit is ${maxPixels / 1e6} megapixels for HEIC/HEIF.`,
     );
   }
@@ -355,7 +356,7 @@ function isOpaque(rgba: Uint8ClampedArray): boolean {
 function rejection(error: unknown, log: string[] = []): RejectedMediaError {
   if (error instanceof RejectedMediaError) return error;
   const message = log.at(-1) ?? (error instanceof Error ? error.message : String(error));
-  return new RejectedMediaError(`Could not decode the image: ${message.split('\n')[0]}`);
+  return new RejectedMediaError('undecodable', `Could not decode the image: ${message.split('\n')[0]}`);
 }
 
 // heic-decode instantiates libheif's WebAssembly module when loaded (about 100 ms): only on the

@@ -1,10 +1,11 @@
 import type { ContentItem } from '#shared/domain/content';
 import { parseOriginalKey } from '#shared/domain/content';
+import type { RejectionCode } from '#shared/errors';
 import type { UploadedObject } from '#shared/media/upload-event';
 
 export type UploadDecision =
   | { action: 'process'; item: ContentItem }
-  | { action: 'reject'; item: ContentItem; reason: string }
+  | { action: 'reject'; item: ContentItem; code: RejectionCode; reason: string }
   | { action: 'skip'; why: string };
 
 /**
@@ -19,11 +20,12 @@ export function decideUpload(object: UploadedObject, item: ContentItem | undefin
   if (item.ownerId !== parsed.ownerId || item.originalKey !== object.key)
     return { action: 'skip', why: 'key does not match the item' };
   if (item.status !== 'PENDING') return { action: 'skip', why: `item is already ${item.status}` };
-  if (object.size === 0) return { action: 'reject', item, reason: 'The uploaded file is empty.' };
+  if (object.size === 0) return { action: 'reject', item, code: 'empty', reason: 'The uploaded file is empty.' };
   if (object.size > item.declaredBytes) {
     return {
       action: 'reject',
       item,
+      code: 'larger-than-declared',
       reason: `The uploaded file (${object.size} bytes) is larger than declared (${item.declaredBytes} bytes).`,
     };
   }
@@ -31,6 +33,7 @@ export function decideUpload(object: UploadedObject, item: ContentItem | undefin
     return {
       action: 'reject',
       item,
+      code: 'too-large',
       reason: `The uploaded file (${object.size} bytes) is larger than the limit of ${maxBytes} bytes.`,
     };
   }

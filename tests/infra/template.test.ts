@@ -46,6 +46,18 @@ describe('packaged template', () => {
     for (const [, fn] of functions) expect(fn.Properties.Runtime).toBe('nodejs22.x');
   });
 
+  it('traces every function with X-Ray, lets its own role write traces and nothing more of X-Ray, and names the metrics namespace', () => {
+    for (const [fnId, fn] of ofType('AWS::Lambda::Function')) {
+      expect(fn.Properties.TracingConfig, fnId).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE, fnId).toBe('media-share');
+      const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+      const xray = resources[roleId]!.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement)
+        .flatMap((st: any) => [st.Action].flat())
+        .filter((action: string) => action.startsWith('xray:'));
+      expect(xray.sort(), fnId).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+  });
+
   it('grants data actions only on named resources, never on *', () => {
     const offenders: string[] = [];
     for (const [roleId, role] of ofType('AWS::IAM::Role')) {

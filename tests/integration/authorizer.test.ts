@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createLocalJWKSet, createRemoteJWKSet, type JWK } from 'jose';
 import { authorizerConfig, authorizerHandler } from '#shared/auth/authorizer';
-import { logger } from '#shared/logger';
+import { logger } from '#shared/observability';
 import {
   createTokenVerifier,
   normalizeIssuer,

@@ -9,7 +9,7 @@ import * as builder from '../../shared/feed/builder';
 import * as reader from '../../shared/feed/reader';
 import * as rebuild from '../../shared/feed/rebuild';
 import * as trimmer from '../../shared/feed/trimmer';
-import { logger } from '../../shared/logger';
+import { logger } from '../../shared/observability';
 import { localDocumentClient, type Endpoints } from '../../scripts/lib/client';
 
 export function feedModules(endpoints: Endpoints) {

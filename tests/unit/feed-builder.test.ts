@@ -2,7 +2,7 @@
 // friendship backfills (up to the cap, raising the window floor) and an unfriend purges, and that
 // a repeated reconciliation changes nothing.
 import { publicBucketOf, publicFeedKey, sortKeyOf, userFeedKey } from '#shared/domain/feed';
-import { FeedBuilder } from '#shared/feed/builder';
+import { FeedBuilder, type FeedBuilderObserver } from '#shared/feed/builder';
 import { InMemoryContent, InMemoryFeed, InMemoryFriendships } from './helpers/feed-stores';
 
 function setup(cap = 10) {
@@ -96,5 +96,38 @@ describe('FeedBuilder', () => {
     expect(JSON.stringify([...feed.partitions].map(([k, p]) => [k, [...p.keys()].sort()]))).toBe(snapshot);
     expect(feed.keysOf(userFeedKey('bob'))).toEqual([sortKeyOf(item)]);
     expect(feed.keysOf(publicFeedKey(publicBucketOf(open.createdAt)))).toEqual([sortKeyOf(open)]);
+  });
+
+  it('tells its observer what it wrote, and each time a reconciliation starts over', async () => {
+    const content = new InMemoryContent();
+    const friendships = new InMemoryFriendships();
+    const item = content.add('ann', 'friends');
+    friendships.befriend('ann', 'bob');
+    // The owner makes the item private while its first entries are being written.
+    class ChangingFeed extends InMemoryFeed {
+      changed = false;
+      override async write(...args: Parameters<InMemoryFeed['write']>): Promise<void> {
+        await super.write(...args);
+        if (!this.changed) {
+          this.changed = true;
+          content.update(item.contentId, { visibility: 'private' });
+        }
+      }
+    }
+    const feed = new ChangingFeed();
+    const seen = { puts: 0, deletes: 0, retries: 0 };
+    const observer: FeedBuilderObserver = {
+      wrote: (puts, deletes) => {
+        seen.puts += puts;
+        seen.deletes += deletes;
+      },
+      retried: () => seen.retries++,
+    };
+    await new FeedBuilder(feed, content, friendships, { cap: 10, observer }).reconcileContent(item);
+    // Each pass sends its whole plan: ann's and bob's entries (and the delete of a public one),
+    // then, one retry later on the new state, ann's entry again and the deletes of bob's and the public one.
+    expect(seen).toEqual({ puts: 3, deletes: 3, retries: 1 });
+    expect(feed.contentIdsOf('bob')).toEqual([]);
+    expect(feed.contentIdsOf('ann')).toEqual([item.contentId]);
   });
 });

@@ -64,19 +64,20 @@ describe('decideUpload', () => {
     expect(decideUpload(upload(0), item, MAX)).toEqual({
       action: 'reject',
       item,
+      code: 'empty',
       reason: 'The uploaded file is empty.',
     });
   });
 
   it('rejects a file larger than declared, naming both sizes', () => {
     const decision = decideUpload(upload(5_001), pending(), MAX);
-    expect(decision.action).toBe('reject');
+    expect(decision).toMatchObject({ action: 'reject', code: 'larger-than-declared' });
     expect(decision.action === 'reject' && decision.reason).toMatch(/5001 bytes.*5000 bytes/);
   });
 
   it('rejects a file larger than the maximum even when the item declared more', () => {
     const decision = decideUpload(upload(MAX + 1), pending(MAX * 2), MAX);
-    expect(decision.action).toBe('reject');
+    expect(decision).toMatchObject({ action: 'reject', code: 'too-large' });
   });
 });
 
