@@ -21,6 +21,24 @@ module.exports = {
       to: { path: '^shared/(http/|errors\\.ts$|adapters/)' },
     },
     {
+      name: 'use-cases-on-ports',
+      comment:
+        'The use cases of shared/feed (builder, reader, trimmer, rebuild) see stores through the ports of shared/feed/ports.ts: ' +
+        'no AWS SDK, no Lambda event types, no adapter, no HTTP layer. Stream records are decoded in shared/adapters/feed-streams.ts.',
+      severity: 'error',
+      from: { path: '^shared/feed/' },
+      to: {
+        path: '(^|/)node_modules/(@aws-sdk/|@types/aws-lambda/|aws-lambda/)|^shared/(http/|errors\\.ts$|adapters/)',
+      },
+    },
+    {
+      name: 'no-circular',
+      comment: 'Modules form no import cycle: a cycle means two modules are one, or one of them is in the wrong layer.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
       name: 'not-to-unresolvable',
       comment: 'An import that does not resolve is a typo or a missing package.',
       severity: 'error',

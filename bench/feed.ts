@@ -17,8 +17,8 @@
 //          best of 4/8/16 in flight) into the same Feed table; plus where a reconcile's time goes.
 //      (b) opt-in (BENCH_FANOUT_STEADY=1: filling the partitions takes minutes): steady state, the
 //          200-friend fan-out into partitions full at feedCap, and the trimming it causes: the
-//          copy's Feed stream delivered in process to FeedTrimmer.batchHandler(feedTrimEvery), as
-//          services/feed/trimmer.ts runs it (partitions checked, deletes, time per trim, and the
+//          copy's Feed stream delivered in process to trimmerBatchHandler(trimmer, feedTrimEvery), as
+//          services/feed/feed-trimmer.ts runs it (partitions checked, deletes, time per trim, and the
 //          write + trim cost per second against the ceiling, as information).
 //   4. Upload -> visible in a friend's GET /feed for 12 MP JPEGs through the whole stack.
 //
@@ -58,7 +58,6 @@ import { makeJpeg } from '../scripts/lib/images';
 import { derivedKey, originalKey, type ContentItem, type Visibility } from '../shared/domain/content';
 import {
   WINDOW_SORT_KEY,
-  partitionToCheck,
   publicBucketOf,
   publicFeedKey,
   sortKeyOf,
@@ -66,7 +65,8 @@ import {
   type FeedEntry,
 } from '../shared/domain/feed';
 import type { FriendshipEdge } from '../shared/domain/friendship';
-import { galleryKeys } from '../shared/domain/visibility';
+import { galleryKeys } from '../shared/adapters/content-layout';
+import { partitionToCheck, trimmerBatchHandler } from '../shared/adapters/feed-streams';
 import { median, ms, percentile, sleep, waitUntil } from './lib/stats';
 import { StreamWatcher } from './lib/streams-idle';
 
@@ -705,7 +705,7 @@ async function main(): Promise<void> {
           `plus those written since the last check (geometric, mean ${TRIM_EVERY - 1}) and a floor below them: ${fill.length.toLocaleString('en-US')} entries in ${((performance.now() - t) / 1000).toFixed(0)} s.`,
       );
 
-      // The trimmer: what services/feed/trimmer.ts runs per batch, counting its trims, on the records
+      // The trimmer: what services/feed/feed-trimmer.ts runs per batch, counting its trims, on the records
       // the Feed stream (NEW_IMAGE) carries for the entries put: one INSERT each, in the order written.
       class CountingTrimmer extends FeedTrimmer {
         counting = false;
@@ -751,7 +751,11 @@ async function main(): Promise<void> {
         for (let i = 0; i < records.length; i += TRIM_BATCH) {
           const batch = records.slice(i, i + TRIM_BATCH);
           const t0 = performance.now();
-          const out = await processPartialResponse({ Records: batch }, trimmer.batchHandler(TRIM_EVERY), processor);
+          const out = await processPartialResponse(
+            { Records: batch },
+            trimmerBatchHandler(trimmer, TRIM_EVERY),
+            processor,
+          );
           const dt = performance.now() - t0;
           if (out.batchItemFailures.length)
             throw new Error(`FeedTrimmer failed ${out.batchItemFailures.length} of ${batch.length} records`);
@@ -776,7 +780,7 @@ async function main(): Promise<void> {
       steady = { ratio: b / ceiling, netRatio: net / ceiling, combinedRatio: combined / ceiling };
       log(
         `  then ${STEADY_REPS} repetitions after one warm-up, the two cases alternated; after each case, not timed with it, the Feed stream's INSERT records (${feedStreamView}) ` +
-          `of the entries the case put, in the order written, go to FeedTrimmer.batchHandler(${TRIM_EVERY}) under Powertools' processPartialResponse as services/feed/trimmer.ts runs it, ` +
+          `of the entries the case put, in the order written, go to trimmerBatchHandler(trimmer, ${TRIM_EVERY}) under Powertools' processPartialResponse as services/feed/feed-trimmer.ts runs it, ` +
           `in batches of ${TRIM_BATCH} (the mapping's batchSize), one batch at a time (one shard). The records are made by the bench (the copy has no stream, see above); ` +
           `the trims' own REMOVE and floor records, which the handler skips, are left out:`,
       );

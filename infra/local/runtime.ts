@@ -13,7 +13,7 @@ const quiet = () => process.env.LOCAL_STACK_QUIET === '1';
 
 export interface FunctionConfig {
   name: string;
-  /** e.g. services/content/create.handler */
+  /** e.g. services/content/create-content.handler */
   handler: string;
   timeoutSeconds: number;
   memorySize: number;

@@ -1,18 +1,14 @@
-import type { ContentStore, FriendshipStore } from '#shared/feed/ports';
-import type { ContentItem } from '#shared/domain/content';
-import { canView, type Relationship } from '#shared/domain/visibility';
+import type { ContentChecks, ContentStore, FriendshipStore, Visible } from '#shared/feed/ports';
+import { canView } from '#shared/domain/visibility';
 
-export interface Visible {
-  item: ContentItem;
-  relationship: Relationship;
-}
+export type { Visible };
 
 /**
  * Every read of content goes through here: the item, how the viewer stands to its owner (read
  * consistently, so an unfriend or a block applies to the very next request), and canView.
  * What the viewer may not see is simply absent: callers answer 404, never 403, so ids cannot be probed.
  */
-export class ContentAccess {
+export class ContentAccess implements ContentChecks {
   constructor(
     private readonly content: ContentStore,
     private readonly friendships: FriendshipStore,

@@ -12,7 +12,8 @@ import {
 import { batchGetAll } from '#shared/adapters/dynamo';
 import type { ContentItem, ContentStatus, Derivative, MediaMetadata } from '#shared/domain/content';
 import type { ContentPatch } from '#shared/domain/content-edit';
-import { GALLERY_INDEX_ATTRIBUTE, galleryKeys, type GalleryIndex } from '#shared/domain/visibility';
+import { GALLERY_INDEX_ATTRIBUTE, galleryKeys } from '#shared/adapters/content-layout';
+import type { GalleryIndex } from '#shared/domain/visibility';
 import type { ContentStore, GalleryPage } from '#shared/feed/ports';
 
 /** Whether a conditional write happened, and the item's status as the write found it. */

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { GALLERY_INDEX_ATTRIBUTE, type GalleryIndex } from '#shared/domain/visibility';
 
 export const VISIBILITIES = ['public', 'friends', 'private'] as const;
 export type Visibility = (typeof VISIBILITIES)[number];
@@ -84,15 +83,6 @@ export function createContentBatchSchema(maxBytes: number) {
 }
 
 export const contentIdSchema = z.uuid();
-
-/** The key a gallery page ends at (the index's LastEvaluatedKey), for that owner's gallery only. */
-export function galleryCursorKeySchema(index: GalleryIndex, ownerId: string) {
-  return z.strictObject({
-    contentId: contentIdSchema,
-    createdAt: z.iso.datetime(),
-    [GALLERY_INDEX_ATTRIBUTE[index]]: z.literal(ownerId),
-  });
-}
 
 const BULK_GET_MAX = 100;
 

@@ -147,18 +147,3 @@ export function trimPlan(
   if (sortKeysNewestFirst.length <= cap) return undefined;
   return { floor: sortKeysNewestFirst[cap]!, drop: sortKeysNewestFirst.slice(cap) };
 }
-
-/**
- * The user whose partition a Feed stream record asks to check, if any: a new entry (not the window
- * marker) of a user partition, for about one in `every` entries (see shouldTrim).
- */
-export function partitionToCheck(
-  record: { eventName?: string; dynamodb?: { Keys?: Record<string, { S?: string } | undefined> } },
-  every: number,
-): string | undefined {
-  if (record.eventName !== 'INSERT') return undefined;
-  const feedKey = record.dynamodb?.Keys?.feedKey?.S;
-  const sortKey = record.dynamodb?.Keys?.sortKey?.S;
-  if (!feedKey?.startsWith('user#') || !sortKey || sortKey === WINDOW_SORT_KEY) return undefined;
-  return shouldTrim(feedKey, sortKey, every) ? feedKey.slice('user#'.length) : undefined;
-}

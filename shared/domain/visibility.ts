@@ -43,32 +43,4 @@ export function galleryIndexFor(relationship: Relationship): GalleryIndex | unde
   }
 }
 
-export const GALLERY_ATTRIBUTES = ['galleryOwner', 'galleryFriends', 'galleryPublic'] as const;
-
 export type GalleryIndex = 'ownerGallery' | 'friendsGallery' | 'publicGallery';
-
-/** The item attribute each gallery index is keyed on (its partition: the owner's id). */
-export const GALLERY_INDEX_ATTRIBUTE: Record<GalleryIndex, (typeof GALLERY_ATTRIBUTES)[number]> = {
-  ownerGallery: 'galleryOwner',
-  friendsGallery: 'galleryFriends',
-  publicGallery: 'galleryPublic',
-};
-
-/**
- * The sparse gallery index keys an item carries in a given state, mirroring canView: each index
- * holds exactly the items its audience may see, so a gallery page needs no FilterExpression.
- */
-export function galleryKeys(item: Pick<ContentItem, 'ownerId' | 'status' | 'visibility'> & { deletedAt?: string }): {
-  set: Partial<Record<(typeof GALLERY_ATTRIBUTES)[number], string>>;
-  remove: (typeof GALLERY_ATTRIBUTES)[number][];
-} {
-  const set: Partial<Record<(typeof GALLERY_ATTRIBUTES)[number], string>> = {};
-  // A DUPLICATE stays readable by its owner (to learn which item it points at) but is not listed.
-  if (!item.deletedAt && item.status !== 'DELETED' && item.status !== 'DUPLICATE') {
-    set.galleryOwner = item.ownerId;
-    if (item.status === 'READY' && (item.visibility === 'public' || item.visibility === 'friends'))
-      set.galleryFriends = item.ownerId;
-    if (item.status === 'READY' && item.visibility === 'public') set.galleryPublic = item.ownerId;
-  }
-  return { set, remove: GALLERY_ATTRIBUTES.filter((name) => !(name in set)) };
-}

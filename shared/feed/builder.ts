@@ -1,6 +1,3 @@
-import type { DynamoDBRecord } from 'aws-lambda';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ContentItem } from '#shared/domain/content';
 import {
   inFeeds,
@@ -13,7 +10,6 @@ import {
 } from '#shared/domain/feed';
 import { isMutualFriend, standingOf, type FriendshipEdge } from '#shared/domain/friendship';
 import type { ContentStore, FeedStore, FriendshipStore } from '#shared/feed/ports';
-import { logger } from '#shared/observability';
 
 export interface FeedBuilderOptions {
   /** Entries kept per user partition (the precomputed window): the most a backfill writes. */
@@ -32,10 +28,6 @@ export interface FeedBuilderObserver {
 
 /** How many times a reconciliation is redone when what it read changed while it wrote. */
 const RECONCILE_ATTEMPTS = 8;
-
-type Image = Record<string, unknown> | undefined;
-
-const image = (value: unknown): Image => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
 
 /**
  * Keeps the Feed table true to the Content and Friendships tables.
@@ -57,24 +49,6 @@ export class FeedBuilder {
     private readonly friendships: FriendshipStore,
     private readonly options: FeedBuilderOptions,
   ) {}
-
-  /** One record of either stream; throws to have it retried (partial batch response). */
-  async onRecord(record: DynamoDBRecord): Promise<void> {
-    const keys = image(record.dynamodb?.Keys) ?? {};
-    const before = image(record.dynamodb?.OldImage);
-    const after = image(record.dynamodb?.NewImage);
-    if (typeof keys.contentId === 'string')
-      return this.onContentChange(before as ContentItem | undefined, after as ContentItem | undefined);
-    if (typeof keys.userId === 'string' && typeof keys.friendId === 'string') {
-      return this.onFriendshipChange(
-        keys.userId,
-        keys.friendId,
-        before as FriendshipEdge | undefined,
-        after as FriendshipEdge | undefined,
-      );
-    }
-    logger.warn('Stream record of an unknown table skipped', { eventSourceARN: record.eventSourceARN });
-  }
 
   /**
    * A write matters to feeds when the item was or is READY and not deleted and its status,

@@ -1,4 +1,5 @@
-// What the feed's use cases (builder, reader, trimmer) need of the stores, declared beside them:
+// What the feed's use cases (builder, reader, trimmer) and content access need of the stores,
+// declared beside them:
 // the DynamoDB stores of shared/adapters implement these, and so do the in-memory stores of the
 // unit tests (tests/unit/helpers/feed-stores.ts).
 import type { ContentItem } from '#shared/domain/content';
@@ -58,4 +59,23 @@ export interface FriendshipStore {
   pair(a: string, b: string): Promise<EdgePair>;
   relationship(viewerId: string, otherId: string): Promise<Relationship>;
   relationships(viewerId: string, others: string[]): Promise<Map<string, Relationship>>;
+}
+
+/** An item the viewer may see, and how the viewer stands to its owner. */
+export interface Visible {
+  item: ContentItem;
+  relationship: Relationship;
+}
+
+/** The access check every read goes through (ContentAccess, shared/adapters/content-access.ts). */
+export interface ContentChecks {
+  /** The visible ones among `contentIds`, in the order asked. */
+  many(viewerId: string, contentIds: string[]): Promise<Visible[]>;
+}
+
+/** What trimming a user partition needs of the Feed table. */
+export interface FeedTrimStore extends Pick<FeedStore, 'floor' | 'raiseFloor'> {
+  /** A partition's sort keys above the floor (all), or at or below a key (the newest `limit`). */
+  sortKeys(userId: string, range: { above?: string } | { atOrBelow: string; limit: number }): Promise<string[]>;
+  deleteKeys(userId: string, sortKeys: readonly string[]): Promise<void>;
 }

@@ -1,5 +1,4 @@
-import type { ContentAccess, Visible } from '#shared/adapters/content-access';
-import type { ContentStore, FeedStore, FriendshipStore, RefPage } from '#shared/feed/ports';
+import type { ContentChecks, ContentStore, FeedStore, FriendshipStore, RefPage, Visible } from '#shared/feed/ports';
 import type { ContentItem } from '#shared/domain/content';
 import { inParallel } from '#shared/concurrency';
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
@@ -30,7 +29,7 @@ export class FeedReader {
     private readonly feed: FeedStore,
     private readonly content: ContentStore,
     private readonly friendships: FriendshipStore,
-    private readonly access: Pick<ContentAccess, 'many'>,
+    private readonly access: ContentChecks,
   ) {}
 
   async page(viewerId: string, limit: number, cursor?: string): Promise<FeedPage> {

@@ -1,6 +1,5 @@
-import type { DynamoDBRecord } from 'aws-lambda';
-import type { FeedRepository } from '#shared/adapters/feed-repository';
-import { partitionToCheck, trimPlan } from '#shared/domain/feed';
+import { trimPlan } from '#shared/domain/feed';
+import type { FeedTrimStore } from '#shared/feed/ports';
 import { count, logger } from '#shared/observability';
 
 /** Entries at or below the floor deleted per trim (left behind by writes of old items after a trim). */
@@ -8,7 +7,7 @@ const STRAGGLERS_PER_TRIM = 100;
 
 /**
  * Keeps each user partition at its cap, off the fan-out path: it runs from the Feed table's own
- * stream (services/feed/trimmer.ts), so writing a friend's entries costs writes only, and the
+ * stream (services/feed/feed-trimmer.ts), so writing a friend's entries costs writes only, and the
  * deletes that every entry eventually brings happen alongside, batched per partition.
  *
  * A trim keeps the newest `cap` entries above the floor, raises the floor to the newest one it
@@ -17,7 +16,7 @@ const STRAGGLERS_PER_TRIM = 100;
  */
 export class FeedTrimmer {
   constructor(
-    private readonly feed: FeedRepository,
+    private readonly feed: FeedTrimStore,
     private readonly cap: number,
   ) {}
 
@@ -37,15 +36,12 @@ export class FeedTrimmer {
   }
 
   /**
-   * A record handler for one batch of Feed stream records (Powertools' processPartialResponse):
-   * each partition the batch calls for is trimmed once, and a failed trim fails exactly the records
-   * of that partition.
+   * For one batch of work: trims each partition once however often it is asked, and a failed trim
+   * fails every caller that asked for that partition.
    */
-  batchHandler(trimEvery: number): (record: DynamoDBRecord) => Promise<void> {
+  forBatch(): (userId: string) => Promise<void> {
     const trims = new Map<string, Promise<void>>();
-    return async (record) => {
-      const userId = partitionToCheck(record, trimEvery);
-      if (!userId) return;
+    return (userId) => {
       let trim = trims.get(userId);
       if (!trim) {
         trim = this.trim(userId).then(({ dropped }) => {
@@ -55,7 +51,7 @@ export class FeedTrimmer {
         });
         trims.set(userId, trim);
       }
-      await trim;
+      return trim;
     };
   }
 }

@@ -271,12 +271,13 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
       if (!records.length) return;
       const batches: { records: DynamoDBRecord[]; handler: (r: DynamoDBRecord) => Promise<void> }[] = [];
       for (const [mine, handler] of [
-        [records.filter((r) => r.eventSourceARN !== feedStreamArn), (r: DynamoDBRecord) => builder.onRecord(r)],
+        [records.filter((r) => r.eventSourceARN !== feedStreamArn), mods.builderRecordHandler(builder)],
         [records.filter((r) => r.eventSourceARN === feedStreamArn), null],
       ] as const) {
         const cut = random() < 0.5 ? mine.length : Math.floor(random() * mine.length);
         for (const part of [mine.slice(0, cut), mine.slice(cut)]) {
-          if (part.length) batches.push({ records: part, handler: handler ?? trimmer.batchHandler(trimEvery) });
+          if (part.length)
+            batches.push({ records: part, handler: handler ?? mods.trimmerBatchHandler(trimmer, trimEvery) });
         }
       }
       const results = await Promise.all(
@@ -495,7 +496,7 @@ async function runCase(cmds: Cmd[], cap: number, trimEvery: number, seed: number
       for (let records = await rebuiltTap.take(); records.length; records = await rebuiltTap.take()) {
         const out = await processPartialResponse(
           { Records: records },
-          rebuiltTrimmer.batchHandler(trimEvery),
+          mods.trimmerBatchHandler(rebuiltTrimmer, trimEvery),
           new BatchProcessor(EventType.DynamoDBStreams),
           { throwOnFullBatchFailure: false },
         );

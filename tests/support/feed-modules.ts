@@ -3,6 +3,7 @@
 import * as contentAccess from '../../shared/adapters/content-access';
 import * as contentRepository from '../../shared/adapters/content-repository';
 import * as feedRepository from '../../shared/adapters/feed-repository';
+import * as feedStreams from '../../shared/adapters/feed-streams';
 import * as friendshipRepository from '../../shared/adapters/friendship-repository';
 import * as content from '../../shared/domain/content';
 import * as builder from '../../shared/feed/builder';
@@ -18,6 +19,7 @@ export function feedModules(endpoints: Endpoints) {
     ...contentRepository,
     ...friendshipRepository,
     ...feedRepository,
+    ...feedStreams,
     ...contentAccess,
     ...builder,
     ...trimmer,

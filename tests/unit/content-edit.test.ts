@@ -1,6 +1,6 @@
 import { etagOf, patchContentSchema, versionFromIfMatch } from '#shared/domain/content-edit';
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
-import { galleryCursorKeySchema } from '#shared/domain/content';
+import { galleryCursorKeySchema } from '#shared/adapters/content-layout';
 import { feedCursorKeySchema } from '#shared/domain/feed';
 import { InvalidCursorError } from '#shared/domain/errors';
 

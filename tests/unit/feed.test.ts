@@ -1,9 +1,9 @@
+import { partitionToCheck } from '../../shared/adapters/feed-streams';
 import type { ContentItem } from '../../shared/domain/content';
 import {
   entryTargets,
   feedQuerySchema,
   mergeNewestFirst,
-  partitionToCheck,
   publicBucketOf,
   reconcilePlan,
   shouldTrim,

@@ -1,5 +1,6 @@
 import type { ContentStatus, Visibility } from '#shared/domain/content';
-import { canView, galleryIndexFor, galleryKeys, type Relationship } from '#shared/domain/visibility';
+import { galleryKeys } from '#shared/adapters/content-layout';
+import { canView, galleryIndexFor, type Relationship } from '#shared/domain/visibility';
 
 const RELATIONSHIPS: Relationship[] = ['self', 'friend', 'pending', 'none', 'blocked'];
 const VISIBILITIES: Visibility[] = ['public', 'friends', 'private'];

@@ -5,7 +5,8 @@ import { relationshipOf } from '#shared/adapters/friendship-repository';
 import type { ContentItem, Visibility } from '#shared/domain/content';
 import { publicFeedKey, userFeedKey, type FeedEntry, type FeedEntryKey, type FeedRef } from '#shared/domain/feed';
 import type { EdgePair, FriendshipEdge } from '#shared/domain/friendship';
-import { GALLERY_INDEX_ATTRIBUTE, galleryKeys, type GalleryIndex, type Relationship } from '#shared/domain/visibility';
+import { GALLERY_INDEX_ATTRIBUTE, galleryKeys } from '#shared/adapters/content-layout';
+import type { GalleryIndex, Relationship } from '#shared/domain/visibility';
 import type { ContentStore, FeedStore, FriendshipStore, GalleryPage, RefPage } from '#shared/feed/ports';
 
 const newestFirst = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);

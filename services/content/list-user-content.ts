@@ -1,5 +1,5 @@
 import { contentDeps } from '#shared/adapters/content-deps';
-import { galleryCursorKeySchema } from '#shared/domain/content';
+import { galleryCursorKeySchema } from '#shared/adapters/content-layout';
 import { contentView } from '#shared/domain/content-view';
 import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
 import { galleryIndexFor } from '#shared/domain/visibility';

@@ -1,6 +1,7 @@
 import { dynamo } from '#shared/adapters/clients';
 import { ContentRepository } from '#shared/adapters/content-repository';
 import { FeedRepository } from '#shared/adapters/feed-repository';
+import { builderRecordHandler } from '#shared/adapters/feed-streams';
 import { FriendshipRepository } from '#shared/adapters/friendship-repository';
 import { requireEnv, requireIntEnv } from '#shared/config';
 import { FeedBuilder } from '#shared/feed/builder';
@@ -26,4 +27,4 @@ const builder = new FeedBuilder(
 // Content and Friendships streams -> the Feed table (shared/feed/builder.ts). Each record is
 // reconciled against the tables as they are now, so duplicates and out-of-order deliveries
 // rewrite the same entries; a record that fails is reported alone and retried from there.
-export const handler = streamHandler((record) => builder.onRecord(record));
+export const handler = streamHandler(builderRecordHandler(builder));

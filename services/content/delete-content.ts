@@ -6,7 +6,7 @@ import { routes } from '#shared/http/routes';
 const { access, content } = contentDeps();
 
 // DELETE /content/{id}: the owner's item disappears at once (soft delete); the Content stream
-// drives the rest: files, then the item itself (services/content/cleanup.ts).
+// drives the rest: files, then the item itself (services/content/content-cleanup.ts).
 export const handler = apiRoute(routes.deleteContent, async ({ userId, params: { id: contentId } }) => {
   const visible = await access.one(userId, contentId);
   if (!visible) throw new NotFoundError('Content not found.');

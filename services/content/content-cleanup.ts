@@ -1,8 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamo, s3 } from '#shared/adapters/clients';
 import { ContentRepository } from '#shared/adapters/content-repository';
+import { imageOf } from '#shared/adapters/feed-streams';
 import { MediaHashes } from '#shared/adapters/media-hashes';
 import { MediaStorage } from '#shared/adapters/media-storage';
 import { requireEnv } from '#shared/config';
@@ -14,9 +13,6 @@ const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
 const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
 const hashes = new MediaHashes(dynamo, requireEnv('MEDIA_HASHES_TABLE'));
 
-const image = (value: unknown) =>
-  value ? (unmarshall(value as Record<string, AttributeValue>) as ContentItem) : undefined;
-
 // Content stream, the delete cascade:
 // - an item soft-deleted by its owner (MODIFY that sets deletedAt): its original and derivatives
 //   are deleted, then the item itself;
@@ -25,8 +21,8 @@ const image = (value: unknown) =>
 // Deleting a missing object or a purged item succeeds, so a redelivered record is harmless.
 // A failing record is reported alone (partial batch response) and retried from there.
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
-  const before = image(record.dynamodb?.OldImage);
-  const after = image(record.dynamodb?.NewImage);
+  const before = imageOf<ContentItem>(record.dynamodb?.OldImage);
+  const after = imageOf<ContentItem>(record.dynamodb?.NewImage);
   const softDeleted = record.eventName === 'MODIFY' && after?.deletedAt && !before?.deletedAt;
   const removed = record.eventName === 'REMOVE' && before;
   if (!softDeleted && !removed) return;
