@@ -23,10 +23,10 @@ module.exports = {
     {
       name: 'use-cases-on-ports',
       comment:
-        'The use cases of shared/feed (builder, reader, trimmer, rebuild) see stores through the ports of shared/feed/ports.ts: ' +
+        'The use cases of shared/feed (builder, reader, trimmer, rebuild, on shared/feed/ports.ts) and shared/uploads see stores through ports: ' +
         'no AWS SDK, no Lambda event types, no adapter, no HTTP layer. Stream records are decoded in shared/adapters/feed-streams.ts.',
       severity: 'error',
-      from: { path: '^shared/feed/' },
+      from: { path: '^shared/(feed|uploads)/' },
       to: {
         path: '(^|/)node_modules/(@aws-sdk/|@types/aws-lambda/|aws-lambda/)|^shared/(http/|errors\\.ts$|adapters/)',
       },

@@ -1,7 +1,7 @@
 import { ContentRepository } from '#shared/adapters/content-repository';
 import { dynamo, s3 } from '#shared/adapters/clients';
 import { MediaStorage } from '#shared/adapters/media-storage';
-import { issueUploadTickets } from '#shared/adapters/upload-tickets';
+import { issueUploadTickets } from '#shared/uploads/tickets';
 import { requireEnv, requireIntEnv } from '#shared/config';
 import { apiRoute } from '#shared/http/api';
 import { apiRoutes } from '#shared/http/routes';

@@ -1,8 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import type { ContentRepository } from '#shared/adapters/content-repository';
-import type { MediaStorage } from '#shared/adapters/media-storage';
 import { newPendingItem, type ContentItem, type Visibility } from '#shared/domain/content';
 import type { UploadTicket } from '#shared/domain/content-view';
+
+// The upload use case and what it needs, declared beside it: the Content store
+// (ContentRepository) and the bucket's signer (MediaStorage) implement these; the unit tests use
+// in-memory fakes (tests/unit/upload-tickets.test.ts).
+
+/** Where PENDING items are created: one, or all of a batch or none. */
+export interface PendingItems {
+  createPending(item: ContentItem): Promise<void>;
+  createPendingMany(items: ContentItem[]): Promise<void>;
+}
+
+/** Signs a browser POST for exactly one key, Content-Type and size range. */
+export interface UploadSigner {
+  presignUpload(input: {
+    key: string;
+    contentType: string;
+    maxBytes: number;
+    expiresInSeconds: number;
+  }): Promise<{ url: string; fields: Record<string, string> }>;
+}
 
 export interface UploadRequest {
   caption?: string;
@@ -13,7 +31,7 @@ export interface UploadRequest {
 
 /** PENDING items and a presigned POST each, for exactly uploads/{userId}/{contentId}. */
 export async function issueUploadTickets(
-  deps: { content: ContentRepository; storage: MediaStorage; uploadTtlSeconds: number },
+  deps: { content: PendingItems; storage: UploadSigner; uploadTtlSeconds: number },
   ownerId: string,
   requests: UploadRequest[],
   now = new Date(),
