@@ -1,7 +1,7 @@
 // What the feed's use cases (builder, reader, trimmer) and content access need of the stores,
 // declared beside them:
 // the DynamoDB stores of shared/adapters implement these, and so do the in-memory stores of the
-// unit tests (tests/unit/helpers/feed-stores.ts).
+// unit tests (tests/support/feed-stores.ts).
 import type { ContentItem } from '#shared/domain/content';
 import type { FeedEntry, FeedEntryKey, FeedRef } from '#shared/domain/feed';
 import type { EdgePair } from '#shared/domain/friendship';

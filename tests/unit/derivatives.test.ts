@@ -4,7 +4,7 @@ import { RejectedMediaError } from '#shared/errors';
 import { MAX_INPUT_PIXELS } from '#shared/media/decode';
 import { DEFAULT_SPECS, makeDerivatives, makeOne, type DerivativeSet } from '#shared/media/derivatives';
 import { sniffImageKind } from '#shared/media/sniff';
-import { jpeg, solid } from './helpers/images';
+import { jpeg, solid } from '../support/images';
 
 async function rejection(input: Buffer): Promise<RejectedMediaError> {
   const error = await makeDerivatives(input).then(

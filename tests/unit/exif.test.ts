@@ -1,5 +1,5 @@
 import { exifSubset, readExif, takenAt } from '#shared/media/exif';
-import { png, solid } from './helpers/images';
+import { png, solid } from '../support/images';
 
 describe('takenAt', () => {
   it('joins the EXIF date and its offset into ISO 8601', () => {

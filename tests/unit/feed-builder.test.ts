@@ -3,7 +3,7 @@
 // a repeated reconciliation changes nothing.
 import { publicBucketOf, publicFeedKey, sortKeyOf, userFeedKey } from '#shared/domain/feed';
 import { FeedBuilder, type FeedBuilderObserver } from '#shared/feed/builder';
-import { InMemoryContent, InMemoryFeed, InMemoryFriendships } from './helpers/feed-stores';
+import { InMemoryContent, InMemoryFeed, InMemoryFriendships } from '../support/feed-stores';
 
 function setup(cap = 10) {
   const content = new InMemoryContent();

@@ -6,7 +6,7 @@ import { InvalidCursorError } from '#shared/domain/errors';
 import { sortKeyOf } from '#shared/domain/feed';
 import { FeedBuilder } from '#shared/feed/builder';
 import { FeedReader } from '#shared/feed/reader';
-import { InMemoryContent, InMemoryFeed, InMemoryFriendships } from './helpers/feed-stores';
+import { InMemoryContent, InMemoryFeed, InMemoryFriendships } from '../support/feed-stores';
 
 function setup(cap = 50) {
   const content = new InMemoryContent();

@@ -1,5 +1,5 @@
 import { sniffImageKind } from '#shared/media/sniff';
-import { ftyp, jpeg, png, webp } from './helpers/images';
+import { ftyp, jpeg, png, webp } from '../support/images';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const ascii = (text: string) => Buffer.from(text, 'latin1');
