@@ -13,6 +13,11 @@ let dir: string;
 const root = path.resolve(__dirname, '..', '..');
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+/** Every policy statement of a function's own role. */
+const statementsOf = (fnId: string): any[] =>
+  resources[resources[fnId]!.Properties.Role['Fn::GetAtt'][0]]!.Properties.Policies.flatMap(
+    (policy: any) => policy.PolicyDocument.Statement,
+  );
 const DATA_SERVICES = ['dynamodb', 's3', 'sns', 'sqs', 'cognito-idp', 'kms'];
 
 beforeAll(async () => {
@@ -50,8 +55,7 @@ describe('packaged template', () => {
     for (const [fnId, fn] of ofType('AWS::Lambda::Function')) {
       expect(fn.Properties.TracingConfig, fnId).toEqual({ Mode: 'Active' });
       expect(fn.Properties.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE, fnId).toBe('media-share');
-      const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-      const xray = resources[roleId]!.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement)
+      const xray = statementsOf(fnId)
         .flatMap((st: any) => [st.Action].flat())
         .filter((action: string) => action.startsWith('xray:'));
       expect(xray.sort(), fnId).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
@@ -146,10 +150,7 @@ describe('packaged template', () => {
       expect(destination, id).toBeDefined();
       // The function's own role may send to that destination.
       const fnId = p.FunctionName['Fn::GetAtt'][0];
-      const roleId = resources[fnId]!.Properties.Role['Fn::GetAtt'][0];
-      const statements = resources[roleId]!.Properties.Policies.flatMap(
-        (policy: any) => policy.PolicyDocument.Statement,
-      );
+      const statements = statementsOf(fnId);
       expect(
         statements.some(
           (s: any) =>
@@ -168,8 +169,7 @@ describe('packaged template', () => {
     expect(sources).toEqual(['ContentTable', 'FriendshipsTable']);
     const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
     const writesOf = (fnId: string) => {
-      const roleId = resources[fnId]!.Properties.Role['Fn::GetAtt'][0];
-      return resources[roleId]!.Properties.Policies.flatMap((policy: any) => policy.PolicyDocument.Statement)
+      return statementsOf(fnId)
         .filter((st: any) => [st.Action].flat().some((a: string) => WRITES.includes(a)))
         .flatMap((st: any) => [st.Resource].flat().map((r: any) => JSON.stringify(r)));
     };
@@ -202,10 +202,7 @@ describe('packaged template', () => {
       expect(config, fnId).toBeDefined();
       expect(config!.Properties.MaximumRetryAttempts, fnId).toBe(2);
       const destination = config!.Properties.DestinationConfig.OnFailure.Destination;
-      const roleId = resources[fnId]!.Properties.Role['Fn::GetAtt'][0];
-      const statements = resources[roleId]!.Properties.Policies.flatMap(
-        (policy: any) => policy.PolicyDocument.Statement,
-      );
+      const statements = statementsOf(fnId);
       expect(
         statements.some(
           (s: any) =>

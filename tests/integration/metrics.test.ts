@@ -16,10 +16,16 @@ async function points(name: string): Promise<MetricPoint[]> {
 
 /** The points of `name` added after `before`, once there are `count` of them (log lines arrive a little after an invocation ends). */
 async function added(name: string, before: number, count: number): Promise<MetricPoint[]> {
-  return eventually(`${count} new ${name} point(s)`, async () => {
-    const now = await points(name);
-    return now.length >= before + count ? now.slice(before) : undefined;
-  });
+  // While the stack keeps emitting points (of any metric), it is still working: wait on.
+  return eventually(
+    `${count} new ${name} point(s)`,
+    async () => {
+      const now = await points(name);
+      return now.length >= before + count ? now.slice(before) : undefined;
+    },
+    20_000,
+    async () => (await points('')).length,
+  );
 }
 
 async function upload(data: Buffer): Promise<string> {
