@@ -1,8 +1,6 @@
 import type { ContentChecks, ContentStore, FriendshipStore, Visible } from '#shared/feed/ports';
 import { canView } from '#shared/domain/visibility';
 
-export type { Visible };
-
 /**
  * Every read of content goes through here: the item, how the viewer stands to its owner (read
  * consistently, so an unfriend or a block applies to the very next request), and canView.
