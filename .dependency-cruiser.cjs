@@ -1,35 +1,44 @@
-// The layering rules, checked in CI (npm run lint:deps). The domain (shared/domain) is the
-// project's rules about content, visibility, friendships, feeds and profiles: it knows nothing of
-// how requests arrive (HTTP, Lambda events) nor of where data lives (DynamoDB, S3).
+// The layering rules, checked in CI (npm run lint:deps). shared/ is by feature (content, feed,
+// friends, users, media, uploads, imports, auth), with fixed inner names:
+// - `model.ts` and the feature's other plain modules (visibility, view, plan, ...): the project's
+//   rules, and the use cases (builder, reader, access, tickets, importer), on the feature's `ports.ts`;
+// - `dynamo-*.ts`, `s3-*.ts`, `sns-*.ts`, `lambda-*.ts`: adapters, the only feature files that see
+//   AWS (the SDK, Lambda event shapes, table attributes and keys);
+// - `deps.ts`: the wiring of adapters into use cases for a feature's handlers.
+// Beside the features: shared/core (errors, cursors, bounded concurrency: used everywhere),
+// shared/http (routes, apiRoute, HTTP errors, OpenAPI), shared/lambda (event wrappers, observability,
+// configuration) and shared/aws (clients, the DynamoDB paging and batch helpers).
+const ADAPTER = '(dynamo|s3|sns|lambda)-[^/]+\\.ts$|deps\\.ts$';
+const PLAIN = `^shared/(?!core/|http/|lambda/|aws/)[^/]+/(?!${ADAPTER})[^/]+\\.ts$`;
+const AWS_TYPES = '(^|/)node_modules/(@aws-sdk/|@types/aws-lambda/|aws-lambda/)';
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     {
-      name: 'domain-without-aws',
-      comment: 'The domain imports no AWS SDK and no Lambda event types: adapters (shared/adapters) and handlers do.',
+      name: 'plain-without-aws',
+      comment:
+        "A feature's model and use cases import no AWS SDK and no Lambda event types: its adapters (dynamo-*, s3-*, sns-*, lambda-*) do.",
       severity: 'error',
-      from: { path: '^shared/domain/' },
-      to: { path: '(^|/)node_modules/(@aws-sdk/|@types/aws-lambda/|aws-lambda/)' },
+      from: { path: PLAIN },
+      to: { path: AWS_TYPES },
     },
     {
-      name: 'domain-without-http',
+      name: 'plain-without-adapters',
       comment:
-        'The domain imports nothing of the HTTP layer (shared/http, the HTTP errors of shared/errors.ts) and no adapter: ' +
-        'it throws DomainError (shared/domain/errors.ts), which the HTTP layer maps to a status.',
+        "A feature's model and use cases import no adapter, no wiring and nothing of the HTTP or Lambda layers (shared/http, " +
+        'shared/lambda, shared/aws): they see stores through ports and throw DomainError (shared/core/errors.ts), which the ' +
+        'HTTP layer maps to a status.',
       severity: 'error',
-      from: { path: '^shared/domain/' },
-      to: { path: '^shared/(http/|errors\\.ts$|adapters/)' },
+      from: { path: PLAIN },
+      to: { path: `^shared/(http|lambda|aws)/|^shared/[^/]+/(${ADAPTER})` },
     },
     {
-      name: 'use-cases-on-ports',
-      comment:
-        'The use cases of shared/feed (builder, reader, trimmer, rebuild, on shared/feed/ports.ts) and shared/uploads see stores through ports: ' +
-        'no AWS SDK, no Lambda event types, no adapter, no HTTP layer. Stream records are decoded in shared/adapters/feed-streams.ts.',
+      name: 'core-depends-on-nothing',
+      comment: 'shared/core is used by every layer and imports no other project module.',
       severity: 'error',
-      from: { path: '^shared/(feed|uploads)/' },
-      to: {
-        path: '(^|/)node_modules/(@aws-sdk/|@types/aws-lambda/|aws-lambda/)|^shared/(http/|errors\\.ts$|adapters/)',
-      },
+      from: { path: '^shared/core/' },
+      to: { path: '^shared/(?!core/)' },
     },
     {
       name: 'no-circular',

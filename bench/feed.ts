@@ -45,28 +45,21 @@ import {
   type BatchWriteCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { startStack, type Endpoints } from '../infra/local/stack';
-import { ContentAccess } from '../shared/adapters/content-access';
-import { ContentRepository } from '../shared/adapters/content-repository';
-import { FeedRepository } from '../shared/adapters/feed-repository';
-import { FriendshipRepository } from '../shared/adapters/friendship-repository';
+import { ContentAccess } from '../shared/content/access';
+import { ContentRepository } from '../shared/content/dynamo-store';
+import { FeedRepository, WINDOW_SORT_KEY } from '../shared/feed/dynamo-store';
+import { FriendshipRepository } from '../shared/friends/dynamo-store';
 import { FeedBuilder } from '../shared/feed/builder';
 import { FeedReader } from '../shared/feed/reader';
 import { FeedTrimmer } from '../shared/feed/trimmer';
-import { logger } from '../shared/observability';
+import { logger } from '../shared/core/observability';
 import { api, localDocumentClient, postToS3, signUp, type Session } from '../scripts/lib/client';
 import { makeJpeg } from '../scripts/lib/images';
-import { derivedKey, originalKey, type ContentItem, type Visibility } from '../shared/domain/content';
-import {
-  WINDOW_SORT_KEY,
-  publicBucketOf,
-  publicFeedKey,
-  sortKeyOf,
-  userFeedKey,
-  type FeedEntry,
-} from '../shared/domain/feed';
-import type { FriendshipEdge } from '../shared/domain/friendship';
-import { galleryKeys } from '../shared/adapters/content-layout';
-import { partitionToCheck, trimmerBatchHandler } from '../shared/adapters/feed-streams';
+import { derivedKey, originalKey, type ContentItem, type Visibility } from '../shared/content/model';
+import { publicBucketOf, publicFeedKey, sortKeyOf, userFeedKey, type FeedEntry } from '../shared/feed/model';
+import type { FriendshipEdge } from '../shared/friends/model';
+import { galleryKeys } from '../shared/content/dynamo-layout';
+import { partitionToCheck, trimmerBatchHandler } from '../shared/feed/dynamo-streams';
 import { median, ms, percentile, sleep, waitUntil } from './lib/stats';
 import { StreamWatcher } from './lib/streams-idle';
 

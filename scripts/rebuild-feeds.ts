@@ -8,13 +8,13 @@
 //           (the Feed table's stream keeps running the trimmer, which enforces the cap).
 // FEED_REBUILD_PARALLEL (8) sets how many reconciliations run at once.
 import path from 'node:path';
-import { documentClient } from '#shared/adapters/clients';
-import { ContentRepository } from '#shared/adapters/content-repository';
-import { FeedRepository } from '#shared/adapters/feed-repository';
-import { FriendshipRepository } from '#shared/adapters/friendship-repository';
+import { documentClient } from '#shared/aws/clients';
+import { ContentRepository } from '#shared/content/dynamo-store';
+import { FeedRepository } from '#shared/feed/dynamo-store';
+import { FriendshipRepository } from '#shared/friends/dynamo-store';
 import { FeedBuilder } from '#shared/feed/builder';
 import { rebuildFeeds } from '#shared/feed/rebuild';
-import { logger } from '#shared/observability';
+import { logger } from '#shared/core/observability';
 import { localDocumentClient, readEndpoints } from './lib/client';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 

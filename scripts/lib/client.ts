@@ -9,12 +9,12 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from '../../shared/adapters/clients';
+import { documentClient } from '../../shared/aws/clients';
 import type { Endpoints } from '../../infra/local/stack';
 
 export type { Endpoints };
 
-/** A document client of the local stack's DynamoDB Local, for the stores (shared/adapters). */
+/** A document client of the local stack's DynamoDB Local, for the features' stores (their dynamo-store.ts). */
 export function localDocumentClient(endpoints: Endpoints): DynamoDBDocumentClient {
   return documentClient(
     new DynamoDBClient({ endpoint: endpoints.dynamodb, region: endpoints.region, credentials: endpoints.credentials }),

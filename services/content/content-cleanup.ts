@@ -1,13 +1,12 @@
 import type { DynamoDBRecord } from 'aws-lambda';
-import { dynamo, s3 } from '#shared/adapters/clients';
-import { ContentRepository } from '#shared/adapters/content-repository';
-import { imageOf } from '#shared/adapters/feed-streams';
-import { MediaHashes } from '#shared/adapters/media-hashes';
-import { MediaStorage } from '#shared/adapters/media-storage';
-import { requireEnv } from '#shared/config';
-import type { ContentItem } from '#shared/domain/content';
-import { streamHandler } from '#shared/handlers/stream';
-import { logger } from '#shared/observability';
+import { dynamo, s3 } from '#shared/aws/clients';
+import { ContentRepository } from '#shared/content/dynamo-store';
+import { contentFromImage } from '#shared/content/dynamo-layout';
+import { MediaHashes } from '#shared/media/dynamo-hashes';
+import { MediaStorage } from '#shared/media/s3-storage';
+import { requireEnv } from '#shared/lambda/config';
+import { streamHandler } from '#shared/lambda/stream';
+import { logger } from '#shared/core/observability';
 
 const storage = new MediaStorage(s3, requireEnv('MEDIA_BUCKET'));
 const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));
@@ -21,8 +20,8 @@ const hashes = new MediaHashes(dynamo, requireEnv('MEDIA_HASHES_TABLE'));
 // Deleting a missing object or a purged item succeeds, so a redelivered record is harmless.
 // A failing record is reported alone (partial batch response) and retried from there.
 async function recordHandler(record: DynamoDBRecord): Promise<void> {
-  const before = imageOf<ContentItem>(record.dynamodb?.OldImage);
-  const after = imageOf<ContentItem>(record.dynamodb?.NewImage);
+  const before = contentFromImage(record.dynamodb?.OldImage);
+  const after = contentFromImage(record.dynamodb?.NewImage);
   const softDeleted = record.eventName === 'MODIFY' && after?.deletedAt && !before?.deletedAt;
   const removed = record.eventName === 'REMOVE' && before;
   if (!softDeleted && !removed) return;

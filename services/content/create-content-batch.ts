@@ -1,8 +1,8 @@
-import { ContentRepository } from '#shared/adapters/content-repository';
-import { dynamo, s3 } from '#shared/adapters/clients';
-import { MediaStorage } from '#shared/adapters/media-storage';
+import { ContentRepository } from '#shared/content/dynamo-store';
+import { dynamo, s3 } from '#shared/aws/clients';
+import { MediaStorage } from '#shared/media/s3-storage';
 import { issueUploadTickets } from '#shared/uploads/tickets';
-import { requireEnv, requireIntEnv } from '#shared/config';
+import { requireEnv, requireIntEnv } from '#shared/lambda/config';
 import { apiRoute } from '#shared/http/api';
 import { apiRoutes } from '#shared/http/routes';
 

@@ -1,5 +1,5 @@
-import { contentDeps } from '#shared/adapters/content-deps';
-import { ForbiddenError, NotFoundError } from '#shared/errors';
+import { contentDeps } from '#shared/content/deps';
+import { ForbiddenError, NotFoundError } from '#shared/http/errors';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
 

@@ -1,5 +1,5 @@
-import { contentDeps } from '#shared/adapters/content-deps';
-import { contentView } from '#shared/domain/content-view';
+import { contentDeps } from '#shared/content/deps';
+import { contentView } from '#shared/content/view';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
 

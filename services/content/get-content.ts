@@ -1,7 +1,7 @@
-import { contentDeps } from '#shared/adapters/content-deps';
-import { etagOf } from '#shared/domain/content-edit';
-import { contentView } from '#shared/domain/content-view';
-import { NotFoundError } from '#shared/errors';
+import { contentDeps } from '#shared/content/deps';
+import { etagOf } from '#shared/content/edit';
+import { contentView } from '#shared/content/view';
+import { NotFoundError } from '#shared/http/errors';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
 

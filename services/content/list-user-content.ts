@@ -1,8 +1,8 @@
-import { contentDeps } from '#shared/adapters/content-deps';
-import { galleryCursorKeySchema } from '#shared/adapters/content-layout';
-import { contentView } from '#shared/domain/content-view';
-import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
-import { galleryIndexFor } from '#shared/domain/visibility';
+import { contentDeps } from '#shared/content/deps';
+import { galleryCursorKeySchema } from '#shared/content/dynamo-layout';
+import { contentView } from '#shared/content/view';
+import { decodeCursor, encodeCursor } from '#shared/core/cursor';
+import { galleryIndexFor } from '#shared/content/visibility';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
 

@@ -1,7 +1,7 @@
-import { contentDeps } from '#shared/adapters/content-deps';
-import { etagOf, versionFromIfMatch } from '#shared/domain/content-edit';
-import { contentView } from '#shared/domain/content-view';
-import { ForbiddenError, NotFoundError, PreconditionFailedError, PreconditionRequiredError } from '#shared/errors';
+import { contentDeps } from '#shared/content/deps';
+import { etagOf, versionFromIfMatch } from '#shared/content/edit';
+import { contentView } from '#shared/content/view';
+import { ForbiddenError, NotFoundError, PreconditionFailedError, PreconditionRequiredError } from '#shared/http/errors';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
 

@@ -1,4 +1,4 @@
-import { requireIntEnv } from '#shared/config';
+import { requireIntEnv } from '#shared/lambda/config';
 import { apiRoute } from '#shared/http/api';
 import { buildOpenApiDocument, routeList } from '#shared/http/openapi';
 import { apiInfo, apiRoutes } from '#shared/http/routes';

@@ -1,12 +1,12 @@
-import { dynamo } from '#shared/adapters/clients';
-import { ContentRepository } from '#shared/adapters/content-repository';
-import { FeedRepository } from '#shared/adapters/feed-repository';
-import { builderRecordHandler } from '#shared/adapters/feed-streams';
-import { FriendshipRepository } from '#shared/adapters/friendship-repository';
-import { requireEnv, requireIntEnv } from '#shared/config';
+import { dynamo } from '#shared/aws/clients';
+import { ContentRepository } from '#shared/content/dynamo-store';
+import { FeedRepository } from '#shared/feed/dynamo-store';
+import { builderRecordHandler } from '#shared/feed/dynamo-streams';
+import { FriendshipRepository } from '#shared/friends/dynamo-store';
+import { requireEnv, requireIntEnv } from '#shared/lambda/config';
 import { FeedBuilder } from '#shared/feed/builder';
-import { streamHandler } from '#shared/handlers/stream';
-import { count } from '#shared/observability';
+import { streamHandler } from '#shared/lambda/stream';
+import { count } from '#shared/core/observability';
 
 const builder = new FeedBuilder(
   new FeedRepository(dynamo, requireEnv('FEED_TABLE')),

@@ -1,9 +1,9 @@
-import { dynamo } from '#shared/adapters/clients';
-import { FeedRepository } from '#shared/adapters/feed-repository';
-import { trimmerBatchHandler } from '#shared/adapters/feed-streams';
-import { requireEnv, requireIntEnv } from '#shared/config';
+import { dynamo } from '#shared/aws/clients';
+import { FeedRepository } from '#shared/feed/dynamo-store';
+import { trimmerBatchHandler } from '#shared/feed/dynamo-streams';
+import { requireEnv, requireIntEnv } from '#shared/lambda/config';
 import { FeedTrimmer } from '#shared/feed/trimmer';
-import { batchStreamHandler } from '#shared/handlers/stream';
+import { batchStreamHandler } from '#shared/lambda/stream';
 
 const trimmer = new FeedTrimmer(new FeedRepository(dynamo, requireEnv('FEED_TABLE')), requireIntEnv('FEED_CAP'));
 const trimEvery = requireIntEnv('FEED_TRIM_EVERY');

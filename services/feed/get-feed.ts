@@ -1,11 +1,11 @@
-import { contentDeps } from '#shared/adapters/content-deps';
-import { FeedRepository } from '#shared/adapters/feed-repository';
-import { requireEnv } from '#shared/config';
-import { contentView } from '#shared/domain/content-view';
+import { contentDeps } from '#shared/content/deps';
+import { FeedRepository } from '#shared/feed/dynamo-store';
+import { requireEnv } from '#shared/lambda/config';
+import { contentView } from '#shared/content/view';
 import { FeedReader } from '#shared/feed/reader';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
-import { dynamo } from '#shared/adapters/clients';
+import { dynamo } from '#shared/aws/clients';
 
 const { access, content, friendships, sign } = contentDeps();
 const reader = new FeedReader(new FeedRepository(dynamo, requireEnv('FEED_TABLE')), content, friendships, access);

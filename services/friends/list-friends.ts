@@ -1,10 +1,10 @@
-import { FriendshipRepository } from '#shared/adapters/friendship-repository';
-import { UserRepository } from '#shared/adapters/user-repository';
-import { requireEnv } from '#shared/config';
-import { friendLists, listedUserIds } from '#shared/domain/friendship';
+import { FriendshipRepository } from '#shared/friends/dynamo-store';
+import { UserRepository } from '#shared/users/dynamo-store';
+import { requireEnv } from '#shared/lambda/config';
+import { friendLists, listedUserIds } from '#shared/friends/model';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
-import { dynamo } from '#shared/adapters/clients';
+import { dynamo } from '#shared/aws/clients';
 
 const friendships = new FriendshipRepository(dynamo, requireEnv('FRIENDSHIPS_TABLE'));
 const users = new UserRepository(dynamo, requireEnv('USERS_TABLE'));

@@ -1,8 +1,8 @@
-import { FriendshipRepository } from '#shared/adapters/friendship-repository';
-import { requireEnv } from '#shared/config';
+import { FriendshipRepository } from '#shared/friends/dynamo-store';
+import { requireEnv } from '#shared/lambda/config';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
-import { dynamo } from '#shared/adapters/clients';
+import { dynamo } from '#shared/aws/clients';
 
 const friendships = new FriendshipRepository(dynamo, requireEnv('FRIENDSHIPS_TABLE'));
 

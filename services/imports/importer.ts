@@ -1,10 +1,10 @@
-import { dynamo, s3 } from '#shared/adapters/clients';
-import { requireEnv } from '#shared/config';
+import { dynamo, s3 } from '#shared/aws/clients';
+import { requireEnv } from '#shared/lambda/config';
 import { DynamoImportStore } from '#shared/imports/dynamo-import-store';
 import { importFile, isImportKey } from '#shared/imports/importer';
 import { S3ImportFiles } from '#shared/imports/s3-import-files';
-import { s3ObjectHandler } from '#shared/handlers/s3-objects';
-import { count, logger } from '#shared/observability';
+import { s3ObjectHandler } from '#shared/lambda/s3-objects';
+import { count, logger } from '#shared/core/observability';
 
 const bucket = requireEnv('MEDIA_BUCKET');
 const files = new S3ImportFiles(s3);

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { ContentRepository } from '#shared/adapters/content-repository';
-import { dynamo, s3 } from '#shared/adapters/clients';
-import { MediaHashes } from '#shared/adapters/media-hashes';
-import { MediaStorage } from '#shared/adapters/media-storage';
-import { requireEnv, requireIntEnv } from '#shared/config';
-import { derivedKey, type Derivative } from '#shared/domain/content';
-import { s3ObjectHandler } from '#shared/handlers/s3-objects';
-import { count, logger } from '#shared/observability';
+import { ContentRepository } from '#shared/content/dynamo-store';
+import { dynamo, s3 } from '#shared/aws/clients';
+import { MediaHashes } from '#shared/media/dynamo-hashes';
+import { MediaStorage } from '#shared/media/s3-storage';
+import { requireEnv, requireIntEnv } from '#shared/lambda/config';
+import { derivedKey, type Derivative } from '#shared/content/model';
+import { s3ObjectHandler } from '#shared/lambda/s3-objects';
+import { count, logger } from '#shared/core/observability';
 import { makeDerivatives, type DerivativeSpec } from '#shared/media/derivatives';
 import { processUpload } from '#shared/media/upload-processing';
 

@@ -1,9 +1,9 @@
-import { UserRepository } from '#shared/adapters/user-repository';
-import { requireEnv } from '#shared/config';
-import { meView } from '#shared/domain/profile';
+import { UserRepository } from '#shared/users/dynamo-store';
+import { requireEnv } from '#shared/lambda/config';
+import { meView } from '#shared/users/model';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
-import { dynamo } from '#shared/adapters/clients';
+import { dynamo } from '#shared/aws/clients';
 
 const users = new UserRepository(dynamo, requireEnv('USERS_TABLE'));
 

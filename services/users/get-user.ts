@@ -1,13 +1,13 @@
-import { ContentRepository } from '#shared/adapters/content-repository';
-import { FriendshipRepository } from '#shared/adapters/friendship-repository';
-import { UserRepository } from '#shared/adapters/user-repository';
-import { requireEnv } from '#shared/config';
-import { publicProfile } from '#shared/domain/profile';
-import { canView } from '#shared/domain/visibility';
-import { NotFoundError } from '#shared/errors';
+import { ContentRepository } from '#shared/content/dynamo-store';
+import { FriendshipRepository } from '#shared/friends/dynamo-store';
+import { UserRepository } from '#shared/users/dynamo-store';
+import { requireEnv } from '#shared/lambda/config';
+import { publicProfile } from '#shared/users/model';
+import { canView } from '#shared/content/visibility';
+import { NotFoundError } from '#shared/http/errors';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
-import { dynamo } from '#shared/adapters/clients';
+import { dynamo } from '#shared/aws/clients';
 
 const users = new UserRepository(dynamo, requireEnv('USERS_TABLE'));
 const friendships = new FriendshipRepository(dynamo, requireEnv('FRIENDSHIPS_TABLE'));

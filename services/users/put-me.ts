@@ -1,11 +1,11 @@
-import { ContentRepository } from '#shared/adapters/content-repository';
-import { UserRepository } from '#shared/adapters/user-repository';
-import { requireEnv } from '#shared/config';
-import { avatarProblem, meView } from '#shared/domain/profile';
-import { ValidationError } from '#shared/errors';
+import { ContentRepository } from '#shared/content/dynamo-store';
+import { UserRepository } from '#shared/users/dynamo-store';
+import { requireEnv } from '#shared/lambda/config';
+import { avatarProblem, meView } from '#shared/users/model';
+import { ValidationError } from '#shared/http/errors';
 import { apiRoute } from '#shared/http/api';
 import { routes } from '#shared/http/routes';
-import { dynamo } from '#shared/adapters/clients';
+import { dynamo } from '#shared/aws/clients';
 
 const users = new UserRepository(dynamo, requireEnv('USERS_TABLE'));
 const content = new ContentRepository(dynamo, requireEnv('CONTENT_TABLE'));

@@ -1,4 +1,4 @@
-import type { ContentItem } from '#shared/domain/content';
+import type { ContentItem } from '#shared/content/model';
 import {
   inFeeds,
   publicBucketOf,
@@ -7,9 +7,11 @@ import {
   userFeedKey,
   type FeedEntry,
   type FeedEntryKey,
-} from '#shared/domain/feed';
-import { isMutualFriend, standingOf, type FriendshipEdge } from '#shared/domain/friendship';
-import type { ContentStore, FeedStore, FriendshipStore } from '#shared/feed/ports';
+} from '#shared/feed/model';
+import { isMutualFriend, standingOf, type FriendshipEdge } from '#shared/friends/model';
+import type { ContentStore } from '#shared/content/ports';
+import type { FeedStore } from '#shared/feed/ports';
+import type { FriendshipStore } from '#shared/friends/ports';
 
 export interface FeedBuilderOptions {
   /** Entries kept per user partition (the precomputed window): the most a backfill writes. */

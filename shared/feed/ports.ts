@@ -1,11 +1,7 @@
-// What the feed's use cases (builder, reader, trimmer) and content access need of the stores,
-// declared beside them:
-// the DynamoDB stores of shared/adapters implement these, and so do the in-memory stores of the
-// unit tests (tests/support/feed-stores.ts).
-import type { ContentItem } from '#shared/domain/content';
-import type { FeedEntry, FeedEntryKey, FeedRef } from '#shared/domain/feed';
-import type { EdgePair } from '#shared/domain/friendship';
-import type { GalleryIndex, Relationship } from '#shared/domain/visibility';
+// What the feed's use cases (builder, reader, trimmer, rebuild) need of the Feed table, declared
+// beside them: the DynamoDB store (shared/feed/dynamo-store.ts) implements these, and so do the
+// in-memory stores of the unit tests (tests/support/feed-stores.ts).
+import type { FeedEntry, FeedEntryKey, FeedRef } from '#shared/feed/model';
 
 /** A source's newest refs below a position, and whether it holds more below the last one. */
 export interface RefPage {
@@ -29,48 +25,6 @@ export interface FeedStore {
   userPage(userId: string, before: string | undefined, limit: number): Promise<RefPage & { floor?: string }>;
   /** The newest public entries below `before`, across days. */
   publicPage(before: string | undefined, limit: number): Promise<RefPage>;
-}
-
-export interface GalleryPage {
-  items: ContentItem[];
-  /** Where the next page starts; absent on the last page. */
-  lastKey?: Record<string, unknown>;
-}
-
-/** The Content table, as the feed reads it. */
-export interface ContentStore {
-  get(contentId: string): Promise<ContentItem | undefined>;
-  getMany(contentIds: string[]): Promise<Map<string, ContentItem>>;
-  /** One page of a gallery, newest first, of items created at or before `createdAtMost`. */
-  galleryPage(
-    index: GalleryIndex,
-    ownerId: string,
-    limit: number,
-    startKey?: Record<string, unknown>,
-    createdAtMost?: string,
-  ): Promise<GalleryPage>;
-}
-
-/** The Friendships table, as the feed and content access read it. */
-export interface FriendshipStore {
-  /** The user's mutual friends (ids, sorted). */
-  mutualFriends(userId: string): Promise<string[]>;
-  /** Both edges of a pair, [a -> b, b -> a]. */
-  pair(a: string, b: string): Promise<EdgePair>;
-  relationship(viewerId: string, otherId: string): Promise<Relationship>;
-  relationships(viewerId: string, others: string[]): Promise<Map<string, Relationship>>;
-}
-
-/** An item the viewer may see, and how the viewer stands to its owner. */
-export interface Visible {
-  item: ContentItem;
-  relationship: Relationship;
-}
-
-/** The access check every read goes through (ContentAccess, shared/adapters/content-access.ts). */
-export interface ContentChecks {
-  /** The visible ones among `contentIds`, in the order asked. */
-  many(viewerId: string, contentIds: string[]): Promise<Visible[]>;
 }
 
 /** What trimming a user partition needs of the Feed table. */

@@ -1,8 +1,10 @@
-import type { ContentChecks, ContentStore, FeedStore, FriendshipStore, RefPage, Visible } from '#shared/feed/ports';
-import type { ContentItem } from '#shared/domain/content';
-import { inParallel } from '#shared/concurrency';
-import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
-import { feedCursorKeySchema, inFeeds, mergeNewestFirst, sortKeyOf, timeOf, type FeedRef } from '#shared/domain/feed';
+import type { ContentChecks, ContentStore, Visible } from '#shared/content/ports';
+import type { FeedStore, RefPage } from '#shared/feed/ports';
+import type { FriendshipStore } from '#shared/friends/ports';
+import type { ContentItem } from '#shared/content/model';
+import { inParallel } from '#shared/core/concurrency';
+import { decodeCursor, encodeCursor } from '#shared/core/cursor';
+import { feedCursorKeySchema, inFeeds, mergeNewestFirst, sortKeyOf, timeOf, type FeedRef } from '#shared/feed/model';
 
 /** Rounds of fetching per page when many candidates turn out hidden; the page then ends early, with a cursor. */
 const MAX_ROUNDS = 6;

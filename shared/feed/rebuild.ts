@@ -1,4 +1,4 @@
-import { inParallel } from '#shared/concurrency';
+import { inParallel } from '#shared/core/concurrency';
 import type { FeedBuilder } from '#shared/feed/builder';
 
 export interface ContentKey {

@@ -1,6 +1,6 @@
-import { trimPlan } from '#shared/domain/feed';
+import { trimPlan } from '#shared/feed/model';
 import type { FeedTrimStore } from '#shared/feed/ports';
-import { count, logger } from '#shared/observability';
+import { count, logger } from '#shared/core/observability';
 
 /** Entries at or below the floor deleted per trim (left behind by writes of old items after a trim). */
 const STRAGGLERS_PER_TRIM = 100;

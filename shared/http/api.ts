@@ -10,9 +10,9 @@ import type {
 } from 'aws-lambda';
 import type { z } from 'zod';
 import type { AuthorizerContext } from '#shared/auth/context';
-import { DomainError } from '#shared/domain/errors';
-import { BadRequestError, HttpError, ValidationError } from '#shared/errors';
-import { flushMetrics, logger } from '#shared/observability';
+import { DomainError } from '#shared/core/errors';
+import { BadRequestError, HttpError, ValidationError } from '#shared/http/errors';
+import { flushMetrics, logger } from '#shared/core/observability';
 import type { RouteDefinition } from '#shared/http/openapi';
 
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;

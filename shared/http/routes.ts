@@ -7,7 +7,7 @@
 // Adding a route: one entry below and one handler file (README, "Adding a route"):
 //  - `params`, `query` and `headers` are z.objects over event.pathParameters /
 //    queryStringParameters / headers (lower-case names; values arrive as strings: z.coerce for
-//    numbers); `body` is the JSON body. Use the zod schemas of shared/domain/*, not copies.
+//    numbers); `body` is the JSON body. Use the zod schemas of the features' models (shared/*/model.ts), not copies.
 //  - 400 (when the request has a schema), 401 (auth: true) and 404 (a path with parameters) are
 //    added with the shared error body; declaring the status yourself replaces the default, and
 //    other errors use it too: `409: { description: 'Changed meanwhile.', body: errorBodySchema }`.
@@ -25,18 +25,18 @@ import {
   createContentBatchSchema,
   createContentSchema,
   galleryQuerySchema,
-} from '#shared/domain/content';
-import { patchContentSchema } from '#shared/domain/content-edit';
-import { feedQuerySchema } from '#shared/domain/feed';
-import { contentViewSchema, uploadTicketSchema } from '#shared/domain/content-view';
-import { friendListsSchema, friendRequestViewSchema } from '#shared/domain/friendship';
+} from '#shared/content/model';
+import { patchContentSchema } from '#shared/content/edit';
+import { feedQuerySchema } from '#shared/feed/model';
+import { contentViewSchema, uploadTicketSchema } from '#shared/content/view';
+import { friendListsSchema, friendRequestViewSchema } from '#shared/friends/model';
 import {
   meViewSchema,
   otherUserParamsSchema,
   publicProfileSchema,
   putProfileSchema,
   userParamsSchema,
-} from '#shared/domain/profile';
+} from '#shared/users/model';
 import { errorBodySchema, type ApiInfo, type RouteDefinition } from '#shared/http/openapi';
 
 export const apiInfo: ApiInfo = {

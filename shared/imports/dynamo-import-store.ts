@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchGetAll, batchWriteAll, DEFAULT_RETRY, type RetryPolicy } from '#shared/adapters/dynamo';
-import type { FriendshipEdge } from '#shared/domain/friendship';
+import { batchGetAll, batchWriteAll, DEFAULT_RETRY, type RetryPolicy } from '#shared/aws/dynamo';
+import type { FriendshipEdge } from '#shared/friends/model';
 import type { ImportStore } from './importer';
 import { edgeKey } from './plan';
 

@@ -13,7 +13,7 @@
 // timeout finds the already imported items equal and writes nothing for them; a retry therefore
 // also resumes cheaply (reads only) over the part a failed attempt finished.
 import type { Readable } from 'node:stream';
-import type { FriendshipEdge } from '#shared/domain/friendship';
+import type { FriendshipEdge } from '#shared/friends/model';
 import { MAX_LINE_BYTES, parseLine, type FriendshipLine, type ImportLine } from './line-format';
 import { LastLineIndex } from './last-line-index';
 import { readLines } from './line-reader';

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 // The same rules as the API's: an imported user must be addressable by /users/{id}. Neither
 // allows whitespace or control characters, so ids can be joined with U+0000 (shared/imports/plan.ts).
-import { displayNameSchema, userIdSchema } from '#shared/domain/profile';
+import { displayNameSchema, userIdSchema } from '#shared/users/model';
 
 /** Longer lines are malformed. The reader never holds more than this (+1 byte) of a line. */
 export const MAX_LINE_BYTES = 64 * 1024;

@@ -3,8 +3,8 @@
 // functions, and writes only what they return. Comparing before writing is what makes an import
 // idempotent: the second run of a file (or a redelivered S3 event) finds every item equal and
 // writes nothing.
-import type { FriendshipEdge } from '#shared/domain/friendship';
-import { DEFAULT_NOTIFICATION_PREFERENCES, type NotificationPreferences, type Profile } from '#shared/domain/profile';
+import type { FriendshipEdge } from '#shared/friends/model';
+import { DEFAULT_NOTIFICATION_PREFERENCES, type NotificationPreferences, type Profile } from '#shared/users/model';
 import type { FriendshipLine, UserLine } from './line-format';
 
 /** What a user line says about its user (the last line for that user in the file). */
@@ -104,7 +104,7 @@ const EDGE_ATTRIBUTES = new Set([
 
 /**
  * Both edges of a friendship line, compared with the stored ones (`ab`: userId -> friendId,
- * `ba`: friendId -> userId), in the shape the friendship API writes (shared/domain/friendship.ts):
+ * `ba`: friendId -> userId), in the shape the friendship API writes (shared/friends/model.ts):
  * - accepted: both edges accepted with one `since`, kept from a stored accepted edge, else now;
  * - requested: userId's edge outgoing, friendId's incoming, with one `requestedAt`, kept from a
  *   stored edge already pending that way round, else now.

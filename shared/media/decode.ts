@@ -1,5 +1,5 @@
 import sharp, { type Sharp } from 'sharp';
-import { RejectedMediaError } from '#shared/errors';
+import { RejectedMediaError } from '#shared/media/model';
 import { decodeHeif } from '#shared/media/heif';
 import { sniffImageKind, type ImageKind } from '#shared/media/sniff';
 

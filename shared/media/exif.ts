@@ -1,6 +1,6 @@
 import exifr from 'exifr';
 import sharp from 'sharp';
-import type { GpsPosition, MediaMetadata } from '#shared/domain/content';
+import type { GpsPosition, MediaMetadata } from '#shared/content/model';
 import { heifExifExtents, parseHeifMeta } from '#shared/media/heif';
 import { sniffImageKind } from '#shared/media/sniff';
 

@@ -3,7 +3,7 @@
 // transformations, item locations) is read here by hand: libvips refuses a file cut short, and the
 // metadata function only fetches the first 256 KiB. See docs/decisions.md.
 import type { DecodedImage, TopLevelImage } from 'heic-decode';
-import { RejectedMediaError } from '#shared/errors';
+import { RejectedMediaError } from '#shared/media/model';
 import { convertToSrgb, iccPlan, nclxPlan, type ColourPlan } from '#shared/media/colour';
 
 /**

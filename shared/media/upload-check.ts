@@ -1,7 +1,7 @@
-import type { ContentItem } from '#shared/domain/content';
-import { parseOriginalKey } from '#shared/domain/content';
-import type { RejectionCode } from '#shared/errors';
-import type { UploadedObject } from '#shared/media/upload-event';
+import type { ContentItem } from '#shared/content/model';
+import { parseOriginalKey } from '#shared/content/model';
+import type { UploadItems } from '#shared/media/ports';
+import type { RejectionCode, UploadedObject } from '#shared/media/model';
 
 export type UploadDecision =
   | { action: 'process'; item: ContentItem }
@@ -43,7 +43,7 @@ export function decideUpload(object: UploadedObject, item: ContentItem | undefin
 /** Loads the item an uploaded object belongs to and decides what to do with the object. */
 export async function loadUploadDecision(
   object: UploadedObject,
-  content: { get(contentId: string): Promise<ContentItem | undefined> },
+  content: Pick<UploadItems, 'get'>,
   maxBytes: number,
 ): Promise<UploadDecision> {
   const parsed = parseOriginalKey(object.key);

@@ -1,9 +1,8 @@
-import type { ContentRepository } from '#shared/adapters/content-repository';
-import type { ContentItem } from '#shared/domain/content';
-import { RejectedMediaError } from '#shared/errors';
+import type { ContentItem } from '#shared/content/model';
+import { RejectedMediaError, type UploadedObject } from '#shared/media/model';
+import type { UploadItems } from '#shared/media/ports';
 import { loadUploadDecision } from '#shared/media/upload-check';
-import type { UploadedObject } from '#shared/media/upload-event';
-import { countBy, logger } from '#shared/observability';
+import { countBy, logger } from '#shared/core/observability';
 
 /**
  * The part both media functions share, for one uploaded object (s3ObjectHandler hands them over
@@ -14,7 +13,7 @@ import { countBy, logger } from '#shared/observability';
  */
 export async function processUpload(
   object: UploadedObject,
-  deps: { content: ContentRepository; maxBytes: number },
+  deps: { content: UploadItems; maxBytes: number },
   process: (object: UploadedObject, item: ContentItem) => Promise<void>,
 ): Promise<void> {
   const decision = await loadUploadDecision(object, deps.content, deps.maxBytes);

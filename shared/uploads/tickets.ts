@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { newPendingItem, type ContentItem, type Visibility } from '#shared/domain/content';
-import type { UploadTicket } from '#shared/domain/content-view';
+import { newPendingItem, type ContentItem, type Visibility } from '#shared/content/model';
+import type { UploadTicket } from '#shared/content/view';
 
 // The upload use case and what it needs, declared beside it: the Content store
 // (ContentRepository) and the bucket's signer (MediaStorage) implement these; the unit tests use
@@ -25,7 +25,7 @@ export interface UploadSigner {
 export interface UploadRequest {
   caption?: string;
   visibility: Visibility;
-  contentType: typeof import('#shared/domain/content').UPLOAD_CONTENT_TYPES[number];
+  contentType: typeof import('#shared/content/model').UPLOAD_CONTENT_TYPES[number];
   size: number;
 }
 

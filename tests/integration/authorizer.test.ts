@@ -12,8 +12,8 @@ import {
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createLocalJWKSet, createRemoteJWKSet, type JWK } from 'jose';
-import { authorizerConfig, authorizerHandler } from '#shared/auth/authorizer';
-import { logger } from '#shared/observability';
+import { authorizerConfig, authorizerHandler } from '#shared/auth/lambda-authorizer';
+import { logger } from '#shared/core/observability';
 import {
   createTokenVerifier,
   normalizeIssuer,

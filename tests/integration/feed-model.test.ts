@@ -23,7 +23,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Visibility } from '../../shared/domain/content';
+import type { Visibility } from '../../shared/content/model';
 import { StreamTap, streamsClient } from '../support/stream-records';
 import { cloneTable as cloneStackTable } from '../support/tables';
 import { feedModules, type FeedModules } from '../support/feed-modules';
@@ -156,7 +156,7 @@ class Model {
     return p;
   }
 
-  /** The friendship rules, independently of shared/domain/friendship.ts. Returns whether the action is refused. */
+  /** The friendship rules, independently of shared/friends/model.ts. Returns whether the action is refused. */
   friend(a: string, b: string, action: FriendAction): 'refused' | 'ok' {
     const p = this.pair(a, b);
     switch (action) {

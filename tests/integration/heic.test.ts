@@ -4,7 +4,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { api, postToS3, signUp, waitForProcessed, type Session } from '../../scripts/lib/client';
-import { MediaStorage } from '#shared/adapters/media-storage';
+import { MediaStorage } from '#shared/media/s3-storage';
 import { heifExifExtents, parseHeifMeta } from '#shared/media/heif';
 import { makeJpeg } from '../../scripts/lib/images';
 import { clients, listKeys } from '../support/aws';

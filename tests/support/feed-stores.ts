@@ -1,13 +1,15 @@
 // In-memory stores behind the feed's ports (shared/feed/ports.ts), for fast unit tests of the
 // builder and the reader. They keep what the DynamoDB stores keep, by the same rules (the gallery
 // indexes by galleryKeys, the window floor, public day partitions), without DynamoDB's paging.
-import { relationshipOf } from '#shared/adapters/friendship-repository';
-import type { ContentItem, Visibility } from '#shared/domain/content';
-import { publicFeedKey, userFeedKey, type FeedEntry, type FeedEntryKey, type FeedRef } from '#shared/domain/feed';
-import type { EdgePair, FriendshipEdge } from '#shared/domain/friendship';
-import { GALLERY_INDEX_ATTRIBUTE, galleryKeys } from '#shared/adapters/content-layout';
-import type { GalleryIndex, Relationship } from '#shared/domain/visibility';
-import type { ContentStore, FeedStore, FriendshipStore, GalleryPage, RefPage } from '#shared/feed/ports';
+import { relationshipOf } from '#shared/friends/dynamo-store';
+import type { ContentItem, Visibility } from '#shared/content/model';
+import { publicFeedKey, userFeedKey, type FeedEntry, type FeedEntryKey, type FeedRef } from '#shared/feed/model';
+import type { EdgePair, FriendshipEdge } from '#shared/friends/model';
+import { GALLERY_INDEX_ATTRIBUTE, galleryKeys } from '#shared/content/dynamo-layout';
+import type { GalleryIndex, Relationship } from '#shared/content/visibility';
+import type { ContentStore, GalleryPage } from '#shared/content/ports';
+import type { FeedStore, RefPage } from '#shared/feed/ports';
+import type { FriendshipStore } from '#shared/friends/ports';
 
 const newestFirst = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
 

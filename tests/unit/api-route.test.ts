@@ -2,7 +2,7 @@
 // maps errors to their status, code and headers.
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { ForbiddenError, PreconditionFailedError } from '#shared/errors';
+import { ForbiddenError, PreconditionFailedError } from '#shared/http/errors';
 import { apiRoute, type ApiEvent } from '#shared/http/api';
 import type { RouteDefinition } from '#shared/http/openapi';
 

@@ -1,8 +1,8 @@
-import { etagOf, patchContentSchema, versionFromIfMatch } from '#shared/domain/content-edit';
-import { decodeCursor, encodeCursor } from '#shared/domain/cursor';
-import { galleryCursorKeySchema } from '#shared/adapters/content-layout';
-import { feedCursorKeySchema } from '#shared/domain/feed';
-import { InvalidCursorError } from '#shared/domain/errors';
+import { etagOf, patchContentSchema, versionFromIfMatch } from '#shared/content/edit';
+import { decodeCursor, encodeCursor } from '#shared/core/cursor';
+import { galleryCursorKeySchema } from '#shared/content/dynamo-layout';
+import { feedCursorKeySchema } from '#shared/feed/model';
+import { InvalidCursorError } from '#shared/core/errors';
 
 describe('ETags', () => {
   it('round-trips a version', () => {

@@ -1,5 +1,5 @@
-import { type ContentItem, newPendingItem } from '#shared/domain/content';
-import { contentView } from '#shared/domain/content-view';
+import { type ContentItem, newPendingItem } from '#shared/content/model';
+import { contentView } from '#shared/content/view';
 
 const ownerView = (item: Parameters<typeof contentView>[0], sign: Parameters<typeof contentView>[2]) =>
   contentView(item, 'self', sign);

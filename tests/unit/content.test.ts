@@ -6,7 +6,7 @@ import {
   newPendingItem,
   originalKey,
   parseOriginalKey,
-} from '#shared/domain/content';
+} from '#shared/content/model';
 
 const MAX = 10 * 1024 * 1024;
 const schema = createContentSchema(MAX);

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { thumbHashToApproximateAspectRatio } from 'thumbhash';
-import { RejectedMediaError } from '#shared/errors';
+import { RejectedMediaError } from '#shared/media/model';
 import { MAX_INPUT_PIXELS } from '#shared/media/decode';
 import { DEFAULT_SPECS, makeDerivatives, makeOne, type DerivativeSet } from '#shared/media/derivatives';
 import { sniffImageKind } from '#shared/media/sniff';

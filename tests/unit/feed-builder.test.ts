@@ -1,7 +1,7 @@
 // The feed builder on in-memory stores: which partitions an item's entry goes to, how a new
 // friendship backfills (up to the cap, raising the window floor) and an unfriend purges, and that
 // a repeated reconciliation changes nothing.
-import { publicBucketOf, publicFeedKey, sortKeyOf, userFeedKey } from '#shared/domain/feed';
+import { publicBucketOf, publicFeedKey, sortKeyOf, userFeedKey } from '#shared/feed/model';
 import { FeedBuilder, type FeedBuilderObserver } from '#shared/feed/builder';
 import { InMemoryContent, InMemoryFeed, InMemoryFriendships } from '../support/feed-stores';
 

@@ -1,9 +1,9 @@
 // The feed reader on in-memory stores: newest first from the viewer's partition and the public
 // days, every candidate checked against the item and the friendship as they are now, pages that
 // follow each other with no gap and no repeat, also past the window floor (computed on read).
-import { ContentAccess } from '#shared/adapters/content-access';
-import { InvalidCursorError } from '#shared/domain/errors';
-import { sortKeyOf } from '#shared/domain/feed';
+import { ContentAccess } from '#shared/content/access';
+import { InvalidCursorError } from '#shared/core/errors';
+import { sortKeyOf } from '#shared/feed/model';
 import { FeedBuilder } from '#shared/feed/builder';
 import { FeedReader } from '#shared/feed/reader';
 import { InMemoryContent, InMemoryFeed, InMemoryFriendships } from '../support/feed-stores';

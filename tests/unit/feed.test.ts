@@ -1,5 +1,5 @@
-import { partitionToCheck } from '../../shared/adapters/feed-streams';
-import type { ContentItem } from '../../shared/domain/content';
+import { partitionToCheck } from '../../shared/feed/dynamo-streams';
+import type { ContentItem } from '../../shared/content/model';
 import {
   entryTargets,
   feedQuerySchema,
@@ -10,8 +10,8 @@ import {
   sortKeyOf,
   timeOf,
   trimPlan,
-  WINDOW_SORT_KEY,
-} from '../../shared/domain/feed';
+} from '../../shared/feed/model';
+import { WINDOW_SORT_KEY } from '../../shared/feed/dynamo-store';
 
 const item = (over: Partial<ContentItem> = {}): ContentItem => ({
   contentId: '00000000-0000-4000-8000-000000000001',

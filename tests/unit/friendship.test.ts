@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { relationshipOf } from '#shared/adapters/friendship-repository';
+import { relationshipOf } from '#shared/friends/dynamo-store';
 import {
   friendLists,
   friendRequestView,
@@ -12,7 +12,7 @@ import {
   type FriendshipAction,
   type FriendshipEdge,
   type Standing,
-} from '#shared/domain/friendship';
+} from '#shared/friends/model';
 
 const A = 'user-a';
 const B = 'user-b';

@@ -3,7 +3,7 @@
 // iPhone-style HEIC giving what its JPEG twin gives. Fixtures are made here with heif-enc
 // (tests/support/heif-fixtures.ts explains what heif-enc does and how the files are laid out).
 import sharp from 'sharp';
-import { RejectedMediaError } from '#shared/errors';
+import { RejectedMediaError } from '#shared/media/model';
 import { openImage } from '#shared/media/decode';
 import { makeDerivatives } from '#shared/media/derivatives';
 import { exifSubset, readExif } from '#shared/media/exif';

@@ -4,14 +4,14 @@
 import vm from 'node:vm';
 import type { SNSEvent } from 'aws-lambda';
 import sharp from 'sharp';
-import type { ContentItem } from '#shared/domain/content';
-import { RejectedMediaError } from '#shared/errors';
+import type { ContentItem } from '#shared/content/model';
+import { RejectedMediaError } from '#shared/media/model';
 import { MAX_INPUT_PIXELS } from '#shared/media/decode';
 import { makeDerivatives } from '#shared/media/derivatives';
 import { exifSubset, readExif } from '#shared/media/exif';
 import { sniffImageKind } from '#shared/media/sniff';
 import { decideUpload } from '#shared/media/upload-check';
-import { uploadedObjects } from '#shared/media/upload-event';
+import { uploadedObjects } from '#shared/media/sns-upload-event';
 import {
   goodJpeg,
   hostileFilesToLoad,

@@ -1,4 +1,4 @@
-import type { FriendshipEdge } from '#shared/domain/friendship';
+import type { FriendshipEdge } from '#shared/friends/model';
 import type { FriendshipLine } from '#shared/imports/line-format';
 import { pairKey, planFriendship, planUser, sameEdge, userPatch } from '#shared/imports/plan';
 

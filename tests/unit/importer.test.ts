@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FriendshipEdge } from '#shared/domain/friendship';
+import type { FriendshipEdge } from '#shared/friends/model';
 import {
   importFile,
   isImportKey,

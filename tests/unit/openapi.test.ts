@@ -13,7 +13,7 @@ import {
   createContentSchema,
   UPLOAD_CONTENT_TYPES,
   VISIBILITIES,
-} from '#shared/domain/content';
+} from '#shared/content/model';
 import { apiInfo, apiRoutes, DEFAULT_UPLOAD_MAX_BYTES } from '#shared/http/routes';
 import { buildOpenApiDocument, routeList, type OpenApiDocument, type RouteSpec } from '#shared/http/openapi';
 

@@ -7,7 +7,7 @@ import {
   putProfileSchema,
   userIdSchema,
   type Profile,
-} from '#shared/domain/profile';
+} from '#shared/users/model';
 
 const AVATAR = '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
 const valid = {

@@ -1,4 +1,4 @@
-import { type ContentItem, newPendingItem, originalKey } from '#shared/domain/content';
+import { type ContentItem, newPendingItem, originalKey } from '#shared/content/model';
 import { decideUpload } from '#shared/media/upload-check';
 
 const OWNER = 'user-1';

@@ -1,5 +1,5 @@
 import type { S3EventRecord, SNSEvent, SNSEventRecord } from 'aws-lambda';
-import { uploadedObjects } from '#shared/media/upload-event';
+import { uploadedObjects } from '#shared/media/sns-upload-event';
 
 const BUCKET = 'media-bucket';
 

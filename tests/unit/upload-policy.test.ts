@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
-import { uploadPolicy } from '#shared/adapters/upload-policy';
+import { uploadPolicy } from '#shared/uploads/s3-policy';
 
 const NOW = new Date('2024-06-01T12:00:00.000Z');
 const input = {

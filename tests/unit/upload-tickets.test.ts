@@ -1,6 +1,6 @@
 // The upload use case on in-memory fakes: one PENDING item and one signed POST per request, for
 // exactly the item's key, declared type and size; a batch is created all at once.
-import type { ContentItem } from '#shared/domain/content';
+import type { ContentItem } from '#shared/content/model';
 import { issueUploadTickets, type PendingItems, type UploadSigner } from '#shared/uploads/tickets';
 
 function fakes() {

@@ -1,6 +1,6 @@
-import type { ContentStatus, Visibility } from '#shared/domain/content';
-import { galleryKeys } from '#shared/adapters/content-layout';
-import { canView, galleryIndexFor, type Relationship } from '#shared/domain/visibility';
+import type { ContentStatus, Visibility } from '#shared/content/model';
+import { galleryKeys } from '#shared/content/dynamo-layout';
+import { canView, galleryIndexFor, type Relationship } from '#shared/content/visibility';
 
 const RELATIONSHIPS: Relationship[] = ['self', 'friend', 'pending', 'none', 'blocked'];
 const VISIBILITIES: Visibility[] = ['public', 'friends', 'private'];

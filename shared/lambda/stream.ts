@@ -5,7 +5,7 @@
 // the end.
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { flushMetrics, logger } from '#shared/observability';
+import { flushMetrics, logger } from '#shared/core/observability';
 
 export type RecordHandler = (record: DynamoDBRecord) => Promise<void>;
 

@@ -1,4 +1,4 @@
-import type { ContentItem } from '#shared/domain/content';
+import type { ContentItem } from '#shared/content/model';
 
 /**
  * How a viewer stands to another user. `friend` means mutual: both sides accepted.

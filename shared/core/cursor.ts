@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidCursorError } from '#shared/domain/errors';
+import { InvalidCursorError } from '#shared/core/errors';
 
 /**
  * Opaque pagination cursors: DynamoDB's LastEvaluatedKey plus what it belongs to (the index and

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '#shared/errors';
-import { logger } from '#shared/observability';
+import { ConflictError } from '#shared/http/errors';
+import { logger } from '#shared/core/observability';
 import {
   isMutualFriend,
   transition,
@@ -9,10 +9,10 @@ import {
   type FriendshipAction,
   type FriendshipEdge,
   type Standing,
-} from '#shared/domain/friendship';
-import type { Relationship } from '#shared/domain/visibility';
-import type { FriendshipStore } from '#shared/feed/ports';
-import { batchGetAll, queryAll } from '#shared/adapters/dynamo';
+} from '#shared/friends/model';
+import type { Relationship } from '#shared/content/visibility';
+import type { FriendshipStore } from '#shared/friends/ports';
+import { batchGetAll, queryAll } from '#shared/aws/dynamo';
 
 /** What an edge (viewer -> other) means for what the viewer may see of the other's content. */
 export function relationshipOf(viewerId: string, otherId: string, edge: FriendshipEdge | undefined): Relationship {
@@ -89,7 +89,7 @@ export class FriendshipRepository implements FriendshipStore {
   }
 
   /**
-   * Applies `action` of `actorId` on `targetId` (shared/domain/friendship.ts) and returns how the
+   * Applies `action` of `actorId` on `targetId` (shared/friends/model.ts) and returns how the
    * actor stands afterwards. Read both edges, decide, write both in one transaction conditional on
    * the versions read. When another write of the pair got in between (B asked A while A asked B),
    * the transaction is cancelled; reading again and deciding on what is there now turns the two

@@ -74,24 +74,3 @@ export class PreconditionRequiredError extends HttpError {
     super(428, 'PRECONDITION_REQUIRED', message);
   }
 }
-
-/** Why a file was rejected, as a metric dimension (the reason text is for people). */
-export type RejectionCode =
-  | 'empty'
-  | 'larger-than-declared'
-  | 'too-large'
-  | 'unsupported-type'
-  | 'too-many-pixels'
-  | 'animated'
-  | 'undecodable';
-
-/** A file that can never be processed: the item becomes REJECTED with this reason, without retries. */
-export class RejectedMediaError extends Error {
-  constructor(
-    readonly code: RejectionCode,
-    readonly reason: string,
-  ) {
-    super(reason);
-    this.name = 'RejectedMediaError';
-  }
-}

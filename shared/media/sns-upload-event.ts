@@ -1,10 +1,5 @@
 import type { S3Event, SNSEvent } from 'aws-lambda';
-
-export interface UploadedObject {
-  bucket: string;
-  key: string;
-  size: number;
-}
+import type { UploadedObject } from '#shared/media/model';
 
 /**
  * The objects an S3 notification (delivered through SNS) reports as created. Pure.

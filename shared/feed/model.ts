@@ -1,14 +1,16 @@
 import { z } from 'zod';
-import { contentIdSchema, type ContentItem } from '#shared/domain/content';
+import { contentIdSchema, type ContentItem } from '#shared/content/model';
 
-// The precomputed feed (index) in one table, three kinds of partition:
+// The precomputed feed (index): three kinds of feed, each named by an id the Feed table uses as its
+// partition key:
 // - `user#{userId}`: entries of the user's own friends-only and private items and of their mutual
 //   friends' friends-only items (fan-out on write, capped per user);
-// - `public#{YYYY-MM-DD}`: every public item, one partition per UTC day of its creation, merged at
-//   read time (no write per user for a public post);
-// - `public-buckets`: one marker per day that has (had) a public entry, so a reader can skip empty days.
+// - `public#{YYYY-MM-DD}`: every public item, one feed per UTC day of its creation, merged at
+//   read time (no write per user for a public post).
 // An entry's sort key is `{createdAt}#{contentId}`: both never change, so a replayed or repeated
-// event rewrites the same entry instead of adding one, and every partition sorts the same way.
+// event rewrites the same entry instead of adding one, and every feed sorts the same way.
+// The table's own markers (a user's window floor, the list of public days) are the store's layout
+// (shared/feed/dynamo-store.ts).
 
 /** A reference to one item in a feed: what the index stores and a page is made of. */
 export interface FeedRef {
@@ -22,14 +24,6 @@ export interface FeedEntry extends FeedRef {
 }
 
 export type FeedEntryKey = Pick<FeedEntry, 'feedKey' | 'sortKey'>;
-
-export const PUBLIC_BUCKETS_KEY = 'public-buckets';
-
-/**
- * The window marker in a user's partition. Its sort key sorts after every entry (ISO times start
- * with a digit), so the first page's one Query returns it along with the newest entries.
- */
-export const WINDOW_SORT_KEY = '~window';
 
 const FEED_PAGE_MAX = 100;
 

@@ -1,22 +1,29 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { batchWriteAll, queryAll, type WriteRequest } from '#shared/adapters/dynamo';
+import { batchWriteAll, queryAll, type WriteRequest } from '#shared/aws/dynamo';
 
 import {
-  PUBLIC_BUCKETS_KEY,
-  WINDOW_SORT_KEY,
   publicBucketOf,
   publicFeedKey,
   userFeedKey,
   type FeedEntry,
   type FeedEntryKey,
   type FeedRef,
-} from '#shared/domain/feed';
+} from '#shared/feed/model';
 import type { FeedStore, RefPage } from '#shared/feed/ports';
 
+/** The one item that lists the public days that have (had) an entry, so a reader can skip empty days. */
+const PUBLIC_BUCKETS_KEY = 'public-buckets';
+
 /**
- * The Feed table (shared/domain/feed.ts has the key layout). Writes are BatchWriteItem of
+ * The window marker in a user's partition. Its sort key sorts after every entry (ISO times start
+ * with a digit), so the first page's one Query returns it along with the newest entries.
+ */
+export const WINDOW_SORT_KEY = '~window';
+
+/**
+ * The Feed table: feeds (shared/feed/model.ts) as partitions, plus the markers above. Writes are BatchWriteItem of
  * deterministic keys: putting an entry twice or deleting a missing one is harmless, so a replay of
  * any write is too.
  */

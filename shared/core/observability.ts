@@ -5,7 +5,7 @@
 // - `metrics`: CloudWatch metrics as Embedded Metric Format lines in the logs (namespace from
 //   POWERTOOLS_METRICS_NAMESPACE, service from POWERTOOLS_SERVICE_NAME); the wrappers flush them at
 //   the end of each invocation. The business events are named in `BusinessMetric`.
-// - `tracer`: X-Ray segments for the AWS SDK clients (shared/adapters/clients.ts). It is active only
+// - `tracer`: X-Ray segments for the AWS SDK clients (shared/aws/clients.ts). It is active only
 //   inside Lambda with tracing on (serverless.yml); elsewhere it leaves the clients as they are.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';

@@ -17,11 +17,13 @@ let child: ChildProcess | undefined;
 function start(): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_DATA_DIR: dataDir, LOCAL_STACK_QUIET: '1' };
   for (const name of ['API', 'DYNAMODB', 'S3', 'SNS', 'COGNITO']) env[`LOCAL_${name}_PORT`] = '0';
-  const proc = spawn(
-    process.execPath,
-    [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'infra/local/main.ts'],
-    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  // As `npm start` runs it: tsx as a loader inside the one node process (its CLI would be a second
+  // process that kills the stack if it does not acknowledge SIGINT within 30 ms).
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   proc.stdout!.resume();
   proc.stderr!.on('data', (d) => process.stderr.write(d));
   return proc;

@@ -9,12 +9,13 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { batchGetAll } from '#shared/adapters/dynamo';
-import type { ContentItem, ContentStatus, Derivative, MediaMetadata } from '#shared/domain/content';
-import type { ContentPatch } from '#shared/domain/content-edit';
-import { GALLERY_INDEX_ATTRIBUTE, galleryKeys } from '#shared/adapters/content-layout';
-import type { GalleryIndex } from '#shared/domain/visibility';
-import type { ContentStore, GalleryPage } from '#shared/feed/ports';
+import { batchGetAll } from '#shared/aws/dynamo';
+import type { ContentItem, ContentStatus, Derivative, MediaMetadata } from '#shared/content/model';
+import type { ContentPatch } from '#shared/content/edit';
+import { fromItem, GALLERY_INDEX_ATTRIBUTE, galleryKeys, toItem } from '#shared/content/dynamo-layout';
+import type { GalleryIndex } from '#shared/content/visibility';
+import type { ContentStore, GalleryPage } from '#shared/content/ports';
+import type { UploadItems } from '#shared/media/ports';
 
 /** Whether a conditional write happened, and the item's status as the write found it. */
 export interface WriteResult {
@@ -35,9 +36,9 @@ const REJECTED_TTL_SECONDS = 7 * 24 * 60 * 60;
  * a redelivered or late event can never move an item backwards (READY -> PENDING, REJECTED ->
  * READY); such writes report `applied: false` and the status the item has (undefined if it is gone)
  * instead of failing. Every write that changes status, visibility or deletion also sets the
- * sparse gallery keys (shared/domain/visibility.ts), conditional on the inputs it computed them from.
+ * sparse gallery keys (shared/content/visibility.ts), conditional on the inputs it computed them from.
  */
-export class ContentRepository implements ContentStore {
+export class ContentRepository implements ContentStore, UploadItems {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -57,7 +58,7 @@ export class ContentRepository implements ContentStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...item, ...galleryKeys(item).set },
+        Item: toItem(item),
         ConditionExpression: 'attribute_not_exists(contentId)',
       }),
     );
@@ -70,7 +71,7 @@ export class ContentRepository implements ContentStore {
         TransactItems: items.map((item) => ({
           Put: {
             TableName: this.tableName,
-            Item: { ...item, ...galleryKeys(item).set },
+            Item: toItem(item),
             ConditionExpression: 'attribute_not_exists(contentId)',
           },
         })),
@@ -83,13 +84,14 @@ export class ContentRepository implements ContentStore {
     const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { contentId }, ConsistentRead: true }),
     );
-    return out.Item as ContentItem | undefined;
+    return out.Item && fromItem(out.Item);
   }
 
   /** Up to any number of items by id (BatchGetItem per 100, UnprocessedKeys retried); missing ids are absent. */
   async getMany(contentIds: string[]): Promise<Map<string, ContentItem>> {
     const keys = [...new Set(contentIds)].map((contentId) => ({ contentId }));
-    const items = await batchGetAll<ContentItem>(this.db, this.tableName, keys, { consistent: true });
+    const stored = await batchGetAll<Record<string, unknown>>(this.db, this.tableName, keys, { consistent: true });
+    const items = stored.map(fromItem);
     return new Map(items.map((item) => [item.contentId, item]));
   }
 
@@ -120,7 +122,7 @@ export class ContentRepository implements ContentStore {
         ExclusiveStartKey: startKey,
       }),
     );
-    const items = (out.Items ?? []) as ContentItem[];
+    const items = (out.Items ?? []).map(fromItem);
     if (items.length <= limit) return { items, lastKey: undefined };
     const last = items[limit - 1]!;
     return {
@@ -261,7 +263,7 @@ export class ContentRepository implements ContentStore {
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        return { outcome: 'updated', item: out.Attributes as ContentItem };
+        return { outcome: 'updated', item: fromItem(out.Attributes!) };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         const old = error.Item;

@@ -1,9 +1,9 @@
-import { ContentAccess } from '#shared/adapters/content-access';
-import { ContentRepository } from '#shared/adapters/content-repository';
-import { dynamo, s3 } from '#shared/adapters/clients';
-import { FriendshipRepository } from '#shared/adapters/friendship-repository';
-import { MediaStorage } from '#shared/adapters/media-storage';
-import { requireEnv, requireIntEnv } from '#shared/config';
+import { ContentAccess } from '#shared/content/access';
+import { ContentRepository } from '#shared/content/dynamo-store';
+import { dynamo, s3 } from '#shared/aws/clients';
+import { FriendshipRepository } from '#shared/friends/dynamo-store';
+import { MediaStorage } from '#shared/media/s3-storage';
+import { requireEnv, requireIntEnv } from '#shared/lambda/config';
 
 /** What the content read/write handlers share, built once per execution environment. */
 export function contentDeps() {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAPTION_MAX, VISIBILITIES } from '#shared/domain/content';
+import { CAPTION_MAX, VISIBILITIES } from '#shared/content/model';
 
 /** A place the owner chooses to show with a picture (EXIF GPS is never shown to others). */
 export const locationSchema = z.strictObject({

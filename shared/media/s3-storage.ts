@@ -1,7 +1,7 @@
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost, type PresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { uploadPolicy } from '#shared/adapters/upload-policy';
+import { uploadPolicy } from '#shared/uploads/s3-policy';
 
 /** The media bucket: originals in, derivatives out, signed URLs for clients. */
 export class MediaStorage {

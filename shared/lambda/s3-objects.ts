@@ -4,8 +4,9 @@
 // (delivery is at least once anyway: `fn` must be idempotent). The invocation's metrics are flushed
 // at the end, also when it fails.
 import type { Context, SNSEvent } from 'aws-lambda';
-import { uploadedObjects, type UploadedObject } from '#shared/media/upload-event';
-import { flushMetrics, logger } from '#shared/observability';
+import type { UploadedObject } from '#shared/media/model';
+import { uploadedObjects } from '#shared/media/sns-upload-event';
+import { flushMetrics, logger } from '#shared/core/observability';
 
 export function s3ObjectHandler(fn: (object: UploadedObject, context: Context) => Promise<void>) {
   return async (event: SNSEvent, context: Context): Promise<void> => {

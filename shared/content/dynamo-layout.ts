@@ -1,9 +1,11 @@
 // The Content table's gallery layout: three sparse index attributes, each set on exactly the items
-// its audience may see (canView, shared/domain/visibility.ts), so a gallery page is one Query with
+// its audience may see (canView, shared/content/visibility.ts), so a gallery page is one Query with
 // no filter. The domain names the galleries (GalleryIndex); the attributes and keys are the store's.
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { z } from 'zod';
-import { type ContentItem, contentIdSchema } from '#shared/domain/content';
-import type { GalleryIndex } from '#shared/domain/visibility';
+import { type ContentItem, contentIdSchema } from '#shared/content/model';
+import type { GalleryIndex } from '#shared/content/visibility';
 
 const GALLERY_ATTRIBUTES = ['galleryOwner', 'galleryFriends', 'galleryPublic'] as const;
 
@@ -13,6 +15,23 @@ export const GALLERY_INDEX_ATTRIBUTE: Record<GalleryIndex, (typeof GALLERY_ATTRI
   friendsGallery: 'galleryFriends',
   publicGallery: 'galleryPublic',
 };
+
+/** A content item as the table stores it: the item and the gallery attributes of its state. */
+export function toItem(item: ContentItem): Record<string, unknown> {
+  return { ...item, ...galleryKeys(item).set };
+}
+
+/** A stored item as the domain sees it: the gallery attributes are the store's, not the item's. */
+export function fromItem(stored: Record<string, unknown>): ContentItem {
+  const item = { ...stored };
+  for (const name of GALLERY_ATTRIBUTES) delete item[name];
+  return item as unknown as ContentItem;
+}
+
+/** A Content stream image (DynamoDB JSON) as the domain's item. */
+export function contentFromImage(image: unknown): ContentItem | undefined {
+  return image ? fromItem(unmarshall(image as Record<string, AttributeValue>)) : undefined;
+}
 
 /**
  * The sparse gallery index keys an item carries in a given state, mirroring canView: each index

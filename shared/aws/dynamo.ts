@@ -10,7 +10,7 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { chunks, inParallel } from '#shared/concurrency';
+import { chunks, inParallel } from '#shared/core/concurrency';
 
 type Item = Record<string, unknown>;
 export type WriteRequest = NonNullable<BatchWriteCommandOutput['UnprocessedItems']>[string][number];

@@ -13,8 +13,8 @@ import type {
 import { createRemoteJWKSet } from 'jose';
 import type { AuthorizerContext } from '#shared/auth/context';
 import { createTokenVerifier, normalizeIssuer, UnauthorizedError } from '#shared/auth/verify-token';
-import { requireEnv } from '#shared/config';
-import { countBy, logger } from '#shared/observability';
+import { requireEnv } from '#shared/lambda/config';
+import { countBy, logger } from '#shared/core/observability';
 
 export interface AuthorizerConfig {
   issuer: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DomainError } from '#shared/domain/errors';
+import { DomainError } from '#shared/core/errors';
 
 // The Friendships table holds one edge per direction: (userId, friendId) is userId's side of the
 // relation with friendId. Both edges of a pair are always written together, in one transaction.

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGetAll } from '#shared/adapters/dynamo';
-import type { Profile, ProfileInput } from '#shared/domain/profile';
+import { batchGetAll } from '#shared/aws/dynamo';
+import type { Profile, ProfileInput } from '#shared/users/model';
 
 /** The Users table: one profile item per user, keyed by userId. */
 export class UserRepository {

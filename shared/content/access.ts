@@ -1,5 +1,6 @@
-import type { ContentChecks, ContentStore, FriendshipStore, Visible } from '#shared/feed/ports';
-import { canView } from '#shared/domain/visibility';
+import type { ContentChecks, ContentStore, Visible } from '#shared/content/ports';
+import type { FriendshipStore } from '#shared/friends/ports';
+import { canView } from '#shared/content/visibility';
 
 /**
  * Every read of content goes through here: the item, how the viewer stands to its owner (read

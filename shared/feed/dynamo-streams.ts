@@ -4,15 +4,16 @@
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { ContentItem } from '#shared/domain/content';
-import { shouldTrim, WINDOW_SORT_KEY } from '#shared/domain/feed';
-import type { FriendshipEdge } from '#shared/domain/friendship';
+import { contentFromImage } from '#shared/content/dynamo-layout';
+import { WINDOW_SORT_KEY } from '#shared/feed/dynamo-store';
+import { shouldTrim } from '#shared/feed/model';
+import type { FriendshipEdge } from '#shared/friends/model';
 import type { FeedBuilder } from '#shared/feed/builder';
 import type { FeedTrimmer } from '#shared/feed/trimmer';
-import { logger } from '#shared/observability';
+import { logger } from '#shared/core/observability';
 
 /** A stream image (DynamoDB JSON) as a plain object. */
-export function imageOf<T>(value: unknown): T | undefined {
+function imageOf<T>(value: unknown): T | undefined {
   return value ? (unmarshall(value as Record<string, AttributeValue>) as T) : undefined;
 }
 
@@ -22,8 +23,8 @@ export function builderRecordHandler(builder: FeedBuilder): (record: DynamoDBRec
     const keys = imageOf<Record<string, unknown>>(record.dynamodb?.Keys) ?? {};
     if (typeof keys.contentId === 'string') {
       return builder.onContentChange(
-        imageOf<ContentItem>(record.dynamodb?.OldImage),
-        imageOf<ContentItem>(record.dynamodb?.NewImage),
+        contentFromImage(record.dynamodb?.OldImage),
+        contentFromImage(record.dynamodb?.NewImage),
       );
     }
     if (typeof keys.userId === 'string' && typeof keys.friendId === 'string') {

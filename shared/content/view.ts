@@ -5,9 +5,9 @@ import {
   type ContentItem,
   type ContentStatus,
   type MediaMetadata,
-} from '#shared/domain/content';
-import { locationSchema } from '#shared/domain/content-edit';
-import type { Relationship } from '#shared/domain/visibility';
+} from '#shared/content/model';
+import { locationSchema } from '#shared/content/edit';
+import type { Relationship } from '#shared/content/visibility';
 
 const isoDateTime = z.iso.datetime();
 
