@@ -3,7 +3,7 @@
 // GET /_local/async-idle covers asynchronous invocations (S3 -> SNS -> function) only, not the
 // stream mappings, and the running stack does not expose its mappings' drained(). What it does
 // expose is on disk: each mapping checkpoints, after every delivered batch, the sequence number of
-// the last record it delivered, per shard (infra/local/streams.ts, `<dataDir>/streams/*.json`).
+// the last record it delivered, per shard (infra/local/stream-files.ts, `<dataDir>/streams/*.json`).
 // A mapping has caught up when, for every shard of its stream, nothing follows its checkpoint.
 // This is a read-only look: one GetRecords (Limit 1) per open shard.
 import { readdir, readFile } from 'node:fs/promises';

@@ -19,3 +19,8 @@ export function localLog(component: string): LocalLog {
     error: (m) => console.error(line('error', m)),
   };
 }
+
+/** An error's name for a log line ('' for a thrown non-Error). */
+export const errName = (err: unknown) => (err instanceof Error ? err.name : '');
+/** An error's message for a log line (a thrown non-Error as a string). */
+export const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -13,14 +13,8 @@ import {
   PutItemCommand,
   QueryCommand,
 } from '@aws-sdk/client-dynamodb';
-import {
-  checkJava,
-  ensureTables,
-  processIsRunning,
-  startDynamoDbLocal,
-  type CloudFormationTableResource,
-  type DynamoDbLocal,
-} from '../../infra/local/dynamodb';
+import { checkJava, processIsRunning, startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb';
+import { ensureTables, type CloudFormationTableResource } from '../../infra/local/dynamodb-tables';
 
 const repoRoot = resolve(__dirname, '../..');
 const tmpDirs: string[] = [];

@@ -9,14 +9,8 @@ import {
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import {
-  REFRESH_TOKENS_FILE,
-  SIGNING_KEY_FILE,
-  USERS_FILE,
-  startIdentityProvider,
-  type IdentityProvider,
-  type IdentityProviderOptions,
-} from '../../infra/local/identity';
+import { startIdentityProvider, type IdentityProvider, type IdentityProviderOptions } from '../../infra/local/identity';
+import { REFRESH_TOKENS_FILE, SIGNING_KEY_FILE, USERS_FILE } from '../../infra/local/identity-store';
 
 const region = 'us-east-1';
 const userPoolId = 'us-east-1_LocalPool';

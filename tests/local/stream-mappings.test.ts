@@ -5,17 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteItemCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { ensureTables, startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb';
-import {
-  checkpointFile,
-  failureFile,
-  interpretBatchResponse,
-  startStreamMapping,
-  toLambdaRecord,
-  type StreamFailureRecord,
-  type StreamMapping,
-  type StreamMappingConfig,
-} from '../../infra/local/streams';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb';
+import { ensureTables } from '../../infra/local/dynamodb-tables';
+import { checkpointFile, failureFile, type StreamFailureRecord } from '../../infra/local/stream-files';
+import { toLambdaRecord } from '../../infra/local/stream-records';
+import { interpretBatchResponse } from '../../infra/local/stream-shard';
+import { startStreamMapping, type StreamMapping, type StreamMappingConfig } from '../../infra/local/streams';
 
 const REGION = 'us-east-1';
 let ddbLocal: DynamoDbLocal;

@@ -9,7 +9,7 @@ import {
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { toLambdaRecord } from '../../infra/local/streams';
+import { toLambdaRecord } from '../../infra/local/stream-records';
 
 export class StreamTap {
   private readonly iterators = new Map<string, string | undefined>();

@@ -7,7 +7,7 @@ import { createHmac, createPublicKey, KeyObject, randomUUID, sign, type webcrypt
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
-import { SIGNING_KEY_FILE } from '../../infra/local/identity';
+import { SIGNING_KEY_FILE } from '../../infra/local/identity-store';
 
 export interface SigningKit {
   /** RSA private key that the pool's JWKS publishes (under `kid`). */
