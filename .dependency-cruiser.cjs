@@ -1,5 +1,5 @@
 // The layering rules, checked in CI (npm run lint:deps). shared/ is by feature (content, feed,
-// friends, users, media, uploads, imports, auth), with fixed inner names:
+// friends, users, devices, media, uploads, imports, auth), with fixed inner names:
 // - `model.ts` and the feature's other plain modules (visibility, view, plan, ...): the project's
 //   rules, and the use cases (builder, reader, access, tickets, importer), on the feature's `ports.ts`;
 // - `dynamo-*.ts`, `s3-*.ts`, `sns-*.ts`, `lambda-*.ts`: adapters, the only feature files that see

@@ -18,6 +18,14 @@ export interface SnsOptions {
   region: string;
   accountId: string;
   dataDir: string;
+  /** The topics that exist: Publish to any other answers NotFound, as SNS does. */
+  topics: string[];
+  /**
+   * The platform applications that exist (`arn:aws:sns:{region}:{account}:app/{APNS|APNS_SANDBOX|GCM}/{name}`).
+   * In AWS an operator creates them with Apple's or Google's credentials; locally they are the ones
+   * the stage's functions are configured with.
+   */
+  platformApplications: string[];
   subscriptions: Subscription[];
   /** Invokes a function asynchronously (the stack adds Lambda's retries for async events). */
   invokeAsync(functionName: string, event: unknown): void;
@@ -30,6 +38,17 @@ interface Endpoint {
   attributes: Record<string, string>;
 }
 
+/** A push as a device would have received it: the platform's payload (parsed when it is JSON). */
+interface Delivery {
+  messageId: string;
+  at: string;
+  endpointArn: string;
+  /** APNS, APNS_SANDBOX or GCM (FCM), from the endpoint's platform application. */
+  platform: string;
+  token: string;
+  message: unknown;
+}
+
 export interface LocalSns {
   endpoint: string;
   /** Publishes to a topic as SNS would (used for S3 -> topic notifications too). */
@@ -38,11 +57,20 @@ export interface LocalSns {
 }
 
 /**
- * The subset of SNS the functions use, over SNS's own Query protocol so the AWS SDK talks to it
- * unchanged: Publish (to a topic, or to a platform endpoint = a mobile push), CreatePlatformEndpoint,
- * Get/SetEndpointAttributes and DeleteEndpoint. Topic messages reach the subscribed functions in
- * SNS's Lambda event shape; pushes to devices are appended to `deliveries.jsonl` so a developer can
- * see what a phone would have received. No npm emulator covers platform endpoints, hence this file.
+ * The subset of SNS the functions and an operator use, over SNS's own Query protocol so the AWS SDK
+ * and the AWS CLI talk to it unchanged: Publish (to a topic, or to a platform endpoint = a mobile
+ * push), CreatePlatformEndpoint, Get/SetEndpointAttributes, DeleteEndpoint, and the read calls
+ * ListTopics, GetTopicAttributes, ListPlatformApplications, GetPlatformApplicationAttributes and
+ * ListEndpointsByPlatformApplication. Like SNS it answers NotFound for a topic, platform application
+ * or endpoint that does not exist, EndpointDisabled for a disabled endpoint, and refuses a JSON
+ * message without an entry for `default` or the endpoint's platform. Topic messages reach the
+ * subscribed functions in SNS's Lambda event shape. Pushes to devices are kept (`deliveries.jsonl`)
+ * and served to developers and tests, outside SNS's API:
+ * - `GET /_local/deliveries[?endpointArn=]`: every push so far, oldest first;
+ * - `GET /_local/deliveries/stream[?endpointArn=]`: the same as Server-Sent Events, as they happen;
+ * - `POST /_local/endpoints/disable {"endpointArn"}`: the endpoint is disabled, as SNS does when
+ *   APNs or FCM reports a token gone; its next Publish answers EndpointDisabled.
+ * No npm emulator covers platform endpoints, hence this file.
  */
 export async function startSns(options: SnsOptions): Promise<LocalSns> {
   const dir = path.join(options.dataDir, 'sns');
@@ -52,6 +80,13 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
   const endpoints = new Map<string, Endpoint>(
     Object.entries(JSON.parse(await readFile(endpointsFile, 'utf8').catch(() => '{}')) as Record<string, Endpoint>),
   );
+  const topics = new Set(options.topics);
+  const applications = new Set(options.platformApplications);
+  const deliveries: Delivery[] = (await readFile(deliveriesFile, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Delivery);
+  const watchers = new Set<{ endpointArn: string | null; send: (d: Delivery) => void }>();
   const saveEndpoints = async () => {
     const tmp = `${endpointsFile}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(Object.fromEntries(endpoints), null, 2));
@@ -59,6 +94,7 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
   };
 
   const publish = (topicArn: string, message: string, subject?: string): string => {
+    if (!topics.has(topicArn)) throw new SnsError('NotFound', 'Topic does not exist', 404);
     const messageId = randomUUID();
     const targets = options.subscriptions.filter((s) => s.topicArn === topicArn);
     for (const sub of targets) {
@@ -101,13 +137,20 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
         const endpoint = endpoints.get(targetArn);
         if (!endpoint) throw new SnsError('NotFound', 'Endpoint does not exist', 404);
         if (endpoint.attributes.Enabled === 'false') throw new SnsError('EndpointDisabled', 'Endpoint is disabled');
-        const messageId = randomUUID();
-        await appendFile(
-          deliveriesFile,
-          `${JSON.stringify({ messageId, at: new Date().toISOString(), endpointArn: targetArn, token: endpoint.token, messageStructure: p.get('MessageStructure') ?? undefined, message })}\n`,
-        );
-        log.info(`push to ${targetArn} (${message.length} bytes) -> ${deliveriesFile}`);
-        return { MessageId: messageId };
+        const platform = platformOf(endpoint.platformApplicationArn);
+        const delivery: Delivery = {
+          messageId: randomUUID(),
+          at: new Date().toISOString(),
+          endpointArn: targetArn,
+          platform,
+          token: endpoint.token,
+          message: payloadFor(platform, message, p.get('MessageStructure')),
+        };
+        deliveries.push(delivery);
+        await appendFile(deliveriesFile, `${JSON.stringify(delivery)}\n`);
+        for (const w of watchers) if (w.endpointArn === null || w.endpointArn === targetArn) w.send(delivery);
+        log.info(`push to ${targetArn} (${message.length} bytes)`);
+        return { MessageId: delivery.messageId };
       }
       throw new SnsError(
         'InvalidParameter',
@@ -119,9 +162,19 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
       const token = p.get('Token');
       if (!app || !token)
         throw new SnsError('InvalidParameter', 'Invalid parameter: PlatformApplicationArn and Token are required');
-      // Like SNS: the same token on the same application returns the existing endpoint.
+      if (!applications.has(app)) throw new SnsError('NotFound', 'PlatformApplication does not exist', 404);
+      // Like SNS: the same token on the same application returns the existing endpoint, unless
+      // the call names other attributes (CustomUserData included).
       const existing = [...endpoints.values()].find((e) => e.platformApplicationArn === app && e.token === token);
-      if (existing) return { EndpointArn: existing.arn };
+      if (existing) {
+        const asked = attributesFrom(p);
+        if (Object.entries(asked).some(([k, v]) => (existing.attributes[k] ?? '') !== v))
+          throw new SnsError(
+            'InvalidParameter',
+            `Invalid parameter: Token Reason: Endpoint ${existing.arn} already exists with the same Token, but different attributes.`,
+          );
+        return { EndpointArn: existing.arn };
+      }
       // app/GCM/name -> endpoint/GCM/name/<id>, as SNS names them.
       const appPath = (app.split(':').pop() ?? 'app').replace(/^app\//, '');
       const arn = `arn:aws:sns:${options.region}:${options.accountId}:endpoint/${appPath}/${randomUUID()}`;
@@ -137,7 +190,7 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
     async GetEndpointAttributes(p) {
       const endpoint = endpoints.get(p.get('EndpointArn') ?? '');
       if (!endpoint) throw new SnsError('NotFound', 'Endpoint does not exist', 404);
-      return { Attributes: { entry: Object.entries(endpoint.attributes).map(([key, value]) => ({ key, value })) } };
+      return { Attributes: entries(endpoint.attributes) };
     },
     async SetEndpointAttributes(p) {
       const endpoint = endpoints.get(p.get('EndpointArn') ?? '');
@@ -148,13 +201,110 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
       return {};
     },
     async DeleteEndpoint(p) {
+      // Deleting an endpoint that does not exist succeeds, as in SNS.
       endpoints.delete(p.get('EndpointArn') ?? '');
       await saveEndpoints();
       return {};
     },
+    async ListTopics() {
+      return { Topics: { member: [...topics].map((TopicArn) => ({ TopicArn })) } };
+    },
+    async GetTopicAttributes(p) {
+      const arn = p.get('TopicArn') ?? '';
+      if (!topics.has(arn)) throw new SnsError('NotFound', 'Topic does not exist', 404);
+      const subscribers = options.subscriptions.filter((s) => s.topicArn === arn).length;
+      return {
+        Attributes: entries({
+          TopicArn: arn,
+          Owner: options.accountId,
+          DisplayName: '',
+          SubscriptionsConfirmed: String(subscribers),
+          SubscriptionsPending: '0',
+          SubscriptionsDeleted: '0',
+        }),
+      };
+    },
+    async ListPlatformApplications() {
+      return {
+        PlatformApplications: {
+          member: [...applications].map((arn) => ({
+            PlatformApplicationArn: arn,
+            Attributes: entries({ Enabled: 'true' }),
+          })),
+        },
+      };
+    },
+    async GetPlatformApplicationAttributes(p) {
+      if (!applications.has(p.get('PlatformApplicationArn') ?? ''))
+        throw new SnsError('NotFound', 'PlatformApplication does not exist', 404);
+      return { Attributes: entries({ Enabled: 'true' }) };
+    },
+    async ListEndpointsByPlatformApplication(p) {
+      const app = p.get('PlatformApplicationArn') ?? '';
+      if (!applications.has(app)) throw new SnsError('NotFound', 'PlatformApplication does not exist', 404);
+      return {
+        Endpoints: {
+          member: [...endpoints.values()]
+            .filter((e) => e.platformApplicationArn === app)
+            .map((e) => ({ EndpointArn: e.arn, Attributes: entries(e.attributes) })),
+        },
+      };
+    },
+  };
+
+  /** The developer's side, outside SNS's API: what was pushed, live, and APNs/FCM feedback. */
+  const local = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+    const endpointArn = url.searchParams.get('endpointArn');
+    if (req.method === 'GET' && url.pathname === '/_local/deliveries') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(deliveries.filter((d) => endpointArn === null || d.endpointArn === endpointArn)));
+      return;
+    }
+    if (req.method === 'GET' && url.pathname === '/_local/deliveries/stream') {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+      res.write(': deliveries as they happen\n\n');
+      const watcher = { endpointArn, send: (d: Delivery) => res.write(`data: ${JSON.stringify(d)}\n\n`) };
+      watchers.add(watcher);
+      req.on('close', () => watchers.delete(watcher));
+      return;
+    }
+    if (req.method === 'POST' && url.pathname === '/_local/endpoints/disable') {
+      const body = await readLocalBody(req);
+      const arn = typeof body?.endpointArn === 'string' ? body.endpointArn : '';
+      const endpoint = endpoints.get(arn);
+      if (!endpoint) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ message: `No endpoint ${arn || '(endpointArn missing)'}: pass {"endpointArn": "..."}.` }),
+        );
+        return;
+      }
+      endpoint.attributes.Enabled = 'false';
+      await saveEndpoints();
+      res.writeHead(204).end();
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        message: 'Local routes: GET /_local/deliveries, GET /_local/deliveries/stream, POST /_local/endpoints/disable.',
+      }),
+    );
   };
 
   const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    if (url.pathname.startsWith('/_local/')) {
+      await local(req, res, url).catch((error: Error) => {
+        if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: error.message }));
+      });
+      return;
+    }
     const requestId = randomUUID();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -190,6 +340,7 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
     publish,
     close: () =>
       new Promise<void>((resolve) => {
+        watchers.clear();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -203,6 +354,60 @@ class SnsError extends Error {
     readonly status = 400,
   ) {
     super(message);
+  }
+}
+
+/** The platform of an application ARN (`...:app/APNS/name` -> APNS); FCM applications are GCM in SNS. */
+function platformOf(applicationArn: string): string {
+  return applicationArn.split(':').pop()?.split('/')[1] ?? '';
+}
+
+/**
+ * What the device receives from a Publish to its endpoint. With MessageStructure=json, SNS takes
+ * the entry for the endpoint's platform, else `default`, and refuses a message with neither; the
+ * platform's entry is itself a JSON string (APNs' `aps`, FCM's `fcmV1Message`).
+ */
+function payloadFor(platform: string, message: string, structure: string | null): unknown {
+  if (structure !== 'json') return message;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    throw new SnsError('InvalidParameter', 'Invalid parameter: Message Structure - JSON message body failed to parse');
+  }
+  const byPlatform = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  const entry = byPlatform[platform] ?? byPlatform.default;
+  if (typeof entry !== 'string')
+    throw new SnsError(
+      'InvalidParameter',
+      `Invalid parameter: JSON must contain an entry for 'default' or '${platform}'.`,
+    );
+  if (!(platform in byPlatform)) return entry;
+  try {
+    return JSON.parse(entry);
+  } catch {
+    throw new SnsError('InvalidParameter', `Invalid parameter: Message Structure - the ${platform} entry is not JSON`);
+  }
+}
+
+/** A map as the Query protocol returns it (`<entry><key/><value/></entry>`). */
+function entries(map: Record<string, string>): { entry: { key: string; value: string }[] } {
+  return { entry: Object.entries(map).map(([key, value]) => ({ key, value })) };
+}
+
+async function readLocalBody(req: http.IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 64 * 1024) throw new Error('Body too large (64 KB at most).');
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    const value = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    throw new Error('The body must be JSON: {"endpointArn": "..."}.');
   }
 }
 

@@ -145,3 +145,14 @@ export function functionConfigs(
   }
   return functions;
 }
+
+/**
+ * The SNS platform applications the functions are configured with (an environment value that is a
+ * platform application ARN): in AWS an operator creates them with Apple's or Google's credentials
+ * and the stage's parameters name them; locally the SNS subset has exactly these.
+ */
+export function platformApplications(functions: Map<string, FunctionConfig>): string[] {
+  const arn = /^arn:aws:sns:[^:]+:[^:]+:app\/(APNS|APNS_SANDBOX|GCM)\/[\w.-]+$/;
+  const values = [...functions.values()].flatMap((f) => Object.values(f.environment));
+  return [...new Set(values.filter((v): v is string => typeof v === 'string' && arn.test(v)))];
+}

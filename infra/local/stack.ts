@@ -21,7 +21,7 @@ import { S3RVER_CREDENTIALS, startS3 } from './s3';
 import { startSns } from './sns';
 import { asyncInvocations } from './stack-async';
 import { bucketConfigs, httpRoutes, snsSubscriptions, startStreamMappings, type Wiring } from './stack-events';
-import { createTables, functionConfigs, localValues, resourceNames } from './stack-resources';
+import { createTables, functionConfigs, localValues, platformApplications, resourceNames } from './stack-resources';
 
 const log = localLog('stack');
 
@@ -50,8 +50,11 @@ export interface Endpoints {
   bucket: string;
   tables: Record<string, string>;
   topics: Record<string, string>;
+  /** The SNS platform applications the functions push through (ARNs). */
+  platformApplications: string[];
   dataDir: string;
   failuresDir: string;
+  /** Every push so far, one JSON line each; `GET {sns}/_local/deliveries` serves the same. */
   snsDeliveries: string;
 }
 
@@ -151,14 +154,19 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     const invokeAsync = invocations.invoke;
 
-    // SNS with the functions' sns subscriptions.
+    // SNS with the definition's topics, the functions' sns subscriptions and the platform
+    // applications the functions are configured with.
+    const subscriptions = snsSubscriptions(wiring);
+    const applications = platformApplications(functions);
     const sns = await startSns({
       port: snsPort,
       host,
       region,
       accountId: LOCAL_ACCOUNT_ID,
       dataDir,
-      subscriptions: snsSubscriptions(wiring),
+      topics: [...new Set([...topics.values(), ...subscriptions.map((s) => s.topicArn)])],
+      platformApplications: applications,
+      subscriptions,
       invokeAsync,
     });
     stops.push(() => sns.close());
@@ -220,6 +228,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       bucket: [...buckets.values()][0]!,
       tables: Object.fromEntries([...tableInfo].map(([id, t]) => [id, t.name])),
       topics: Object.fromEntries(topics),
+      platformApplications: applications,
       dataDir,
       failuresDir,
       snsDeliveries: path.join(dataDir, 'sns', 'deliveries.jsonl'),

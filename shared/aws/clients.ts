@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { tracer } from '#shared/core/observability';
 
 /** A document client as the stores expect it (undefined attributes left out). */
@@ -15,3 +16,5 @@ export function documentClient(client: DynamoDBClient = new DynamoDBClient({})):
 export const dynamo = documentClient(tracer.captureAWSv3Client(new DynamoDBClient({})));
 
 export const s3 = tracer.captureAWSv3Client(new S3Client({}));
+
+export const sns = tracer.captureAWSv3Client(new SNSClient({}));

@@ -27,6 +27,7 @@ import {
   galleryQuerySchema,
 } from '#shared/content/model';
 import { patchContentSchema } from '#shared/content/edit';
+import { deviceParamsSchema, deviceViewSchema, registerDeviceSchema } from '#shared/devices/model';
 import { feedQuerySchema } from '#shared/feed/model';
 import { contentViewSchema, uploadTicketSchema } from '#shared/content/view';
 import { friendListsSchema, friendRequestViewSchema } from '#shared/friends/model';
@@ -269,6 +270,37 @@ export function apiRoutes(config: ApiSpecConfig = { uploadMaxBytes: DEFAULT_UPLO
       auth: true,
       request: { params: otherUserParamsSchema },
       responses: { 204: { description: 'Unblocked (also when there was no block).' } },
+    },
+    registerDevice: {
+      method: 'POST',
+      path: '/devices',
+      summary: 'Register this device for pushes',
+      description:
+        'Call it at every app start with the token APNs or FCM gave the app. The same token answers the same device (200); ' +
+        'a token another account registered moves to the caller (one installation, one signed-in user).',
+      auth: true,
+      request: { body: registerDeviceSchema },
+      responses: {
+        201: { description: 'Registered.', body: deviceViewSchema },
+        200: { description: 'Already registered: the same device.', body: deviceViewSchema },
+        409: { description: 'Too many devices: delete one first.', body: errorBodySchema },
+      },
+    },
+    listDevices: {
+      method: 'GET',
+      path: '/devices',
+      summary: 'Your devices that receive pushes',
+      auth: true,
+      responses: { 200: { description: 'Oldest first.', body: z.object({ items: z.array(deviceViewSchema) }) } },
+    },
+    deleteDevice: {
+      method: 'DELETE',
+      path: '/devices/{deviceId}',
+      summary: 'Stop pushes to a device',
+      description: 'Deletes the device and its SNS endpoint (at sign-out, say).',
+      auth: true,
+      request: { params: deviceParamsSchema },
+      responses: { 204: { description: 'Deleted.' } },
     },
     getOpenApiDocument: {
       method: 'GET',

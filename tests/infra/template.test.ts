@@ -235,6 +235,39 @@ describe('packaged template', () => {
     expect(authorizer.IdentitySource).toEqual(['$request.header.Authorization']);
   });
 
+  it('lets the device functions touch only the endpoints of the stage platform applications, and no other function any', () => {
+    const text = (r: any) => (typeof r === 'string' ? r : r['Fn::Sub']);
+    const apps = ['app/APNS/media-share-ci', 'app/APNS_SANDBOX/media-share-ci-sandbox', 'app/GCM/media-share-ci'];
+    const appArns = apps.map((a) => `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${a}`);
+    const endpointArns = appArns.map((a) => `${a.replace(':app/', ':endpoint/')}/*`);
+    const snsGrants = (fnId: string) =>
+      statementsOf(fnId)
+        .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('sns:')))
+        .map((st: any) => ({ actions: [st.Action].flat().sort(), resources: [st.Resource].flat().map(text).sort() }));
+    expect(snsGrants('RegisterDeviceLambdaFunction')).toEqual([
+      { actions: ['sns:CreatePlatformEndpoint'], resources: [...appArns].sort() },
+      { actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'], resources: [...endpointArns].sort() },
+    ]);
+    expect(snsGrants('DeleteDeviceLambdaFunction')).toEqual([
+      { actions: ['sns:DeleteEndpoint'], resources: [...endpointArns].sort() },
+    ]);
+    expect(snsGrants('ListDevicesLambdaFunction')).toEqual([]);
+    const endpointActions = /^sns:(CreatePlatformEndpoint|DeleteEndpoint|SetEndpointAttributes|GetEndpointAttributes)$/;
+    for (const [fnId] of ofType('AWS::Lambda::Function')) {
+      if (['RegisterDeviceLambdaFunction', 'DeleteDeviceLambdaFunction'].includes(fnId)) continue;
+      const granted = snsGrants(fnId).flatMap((g: any) => g.actions.filter((a: string) => endpointActions.test(a)));
+      expect(granted, fnId).toEqual([]);
+    }
+    const env = resources.RegisterDeviceLambdaFunction!.Properties.Environment.Variables;
+    expect(
+      [
+        env.APNS_PLATFORM_APPLICATION_ARN,
+        env.APNS_SANDBOX_PLATFORM_APPLICATION_ARN,
+        env.FCM_PLATFORM_APPLICATION_ARN,
+      ].map(text),
+    ).toEqual(appArns);
+  });
+
   it('lets a browser app on another origin send every request header the routes read and read every response header they document', () => {
     const [[, api]] = ofType('AWS::ApiGatewayV2::Api') as [[string, Resource]];
     const cors = api.Properties.CorsConfiguration;

@@ -250,6 +250,7 @@ describe('response bodies', () => {
       'ContentCreated',
       'ContentPage',
       'ContentView',
+      'Device',
       'Error',
       'Me',
       'MediaMetadata',
