@@ -7,7 +7,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { contentFromImage } from '#shared/content/dynamo-layout';
 import { WINDOW_SORT_KEY } from '#shared/feed/dynamo-store';
 import { shouldTrim } from '#shared/feed/model';
-import type { FriendshipEdge } from '#shared/friends/model';
+import { edgeFromImage } from '#shared/friends/dynamo-streams';
 import type { FeedBuilder } from '#shared/feed/builder';
 import type { FeedTrimmer } from '#shared/feed/trimmer';
 import { logger } from '#shared/core/observability';
@@ -31,8 +31,8 @@ export function builderRecordHandler(builder: FeedBuilder): (record: DynamoDBRec
       return builder.onFriendshipChange(
         keys.userId,
         keys.friendId,
-        imageOf<FriendshipEdge>(record.dynamodb?.OldImage),
-        imageOf<FriendshipEdge>(record.dynamodb?.NewImage),
+        edgeFromImage(record.dynamodb?.OldImage),
+        edgeFromImage(record.dynamodb?.NewImage),
       );
     }
     logger.warn('Stream record of an unknown table skipped', { eventSourceARN: record.eventSourceARN });

@@ -29,6 +29,7 @@ import {
 import { patchContentSchema } from '#shared/content/edit';
 import { deviceParamsSchema, deviceViewSchema, registerDeviceSchema } from '#shared/devices/model';
 import { feedQuerySchema } from '#shared/feed/model';
+import { markSeenSchema, notificationPageSchema, notificationsQuerySchema } from '#shared/notifications/model';
 import { contentViewSchema, uploadTicketSchema } from '#shared/content/view';
 import { friendListsSchema, friendRequestViewSchema } from '#shared/friends/model';
 import {
@@ -301,6 +302,27 @@ export function apiRoutes(config: ApiSpecConfig = { uploadMaxBytes: DEFAULT_UPLO
       auth: true,
       request: { params: deviceParamsSchema },
       responses: { 204: { description: 'Deleted.' } },
+    },
+    listNotifications: {
+      method: 'GET',
+      path: '/notifications',
+      summary: 'Your inbox',
+      description:
+        "Newest first: friends' new pictures (one entry per friend and window, with a count), friend requests received and " +
+        'accepted. Each entry is checked as it is served: pictures you may no longer see are not counted, an entry left with ' +
+        'none is not shown. A page may hold fewer entries than `limit` while a cursor is present. Entries expire after 30 days.',
+      auth: true,
+      request: { query: notificationsQuerySchema },
+      responses: { 200: { description: 'One page, and the unseen count.', body: notificationPageSchema } },
+    },
+    markNotificationsSeen: {
+      method: 'POST',
+      path: '/notifications/seen',
+      summary: 'Mark your inbox seen up to a time',
+      description: 'Entries at or before `upTo` count as seen; the mark never moves back.',
+      auth: true,
+      request: { body: markSeenSchema },
+      responses: { 204: { description: 'Marked.' } },
     },
     getOpenApiDocument: {
       method: 'GET',

@@ -268,6 +268,37 @@ describe('packaged template', () => {
     ).toEqual(appArns);
   });
 
+  it('subscribes the notifier to the Content and Friendships streams; only it writes inbox entries, which expire', () => {
+    const sources = ofType('AWS::Lambda::EventSourceMapping')
+      .filter(([, m]) => m.Properties.FunctionName['Fn::GetAtt'][0] === 'NotifierLambdaFunction')
+      .map(([, m]) => m.Properties.EventSourceArn['Fn::GetAtt'][0])
+      .sort();
+    expect(sources).toEqual(['ContentTable', 'FriendshipsTable']);
+    const notifications = JSON.stringify({ 'Fn::GetAtt': ['NotificationsTable', 'Arn'] });
+    const writers = (action: string) =>
+      ofType('AWS::Lambda::Function')
+        .map(([id]) => id)
+        .filter((id) =>
+          statementsOf(id).some(
+            (st: any) =>
+              [st.Action].flat().includes(action) &&
+              [st.Resource].flat().some((r: any) => JSON.stringify(r) === notifications),
+          ),
+        )
+        .sort();
+    expect(writers('dynamodb:UpdateItem')).toEqual(['MarkNotificationsSeenLambdaFunction', 'NotifierLambdaFunction']);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'])
+      expect(writers(action), action).toEqual([]);
+    const notifierWrites = statementsOf('NotifierLambdaFunction')
+      .filter((st: any) => [st.Action].flat().some((a: string) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)))
+      .flatMap((st: any) => [st.Resource].flat().map((r: any) => JSON.stringify(r)));
+    expect(notifierWrites).toEqual([notifications]);
+    expect(resources.NotificationsTable!.Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiresAt',
+      Enabled: true,
+    });
+  });
+
   it('lets a browser app on another origin send every request header the routes read and read every response header they document', () => {
     const [[, api]] = ofType('AWS::ApiGatewayV2::Api') as [[string, Resource]];
     const cors = api.Properties.CorsConfiguration;

@@ -254,6 +254,8 @@ describe('response bodies', () => {
       'Error',
       'Me',
       'MediaMetadata',
+      'Notification',
+      'NotificationPage',
     ]);
     expect(operation('/content/{id}', 'get').responses[200].content['application/json'].schema).toEqual({
       $ref: '#/components/schemas/ContentView',
