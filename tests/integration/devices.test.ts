@@ -5,13 +5,13 @@ import {
   GetEndpointAttributesCommand,
   ListEndpointsByPlatformApplicationCommand,
   NotFoundException,
-  SNSClient,
 } from '@aws-sdk/client-sns';
 import { api, signUp, type Session } from '../../scripts/lib/client';
+import { clients } from '../support/aws';
 import { stackEndpoints } from '../support/endpoints';
 
 const endpoints = stackEndpoints();
-const sns = new SNSClient({ endpoint: endpoints.sns, region: endpoints.region, credentials: endpoints.credentials });
+const { sns } = clients(endpoints);
 const fcmApp = endpoints.platformApplications.find((a) => a.includes(':app/GCM/'))!;
 const apnsSandboxApp = endpoints.platformApplications.find((a) => a.includes(':app/APNS_SANDBOX/'))!;
 

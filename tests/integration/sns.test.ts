@@ -13,12 +13,12 @@ import {
   ListTopicsCommand,
   PublishCommand,
   SetEndpointAttributesCommand,
-  SNSClient,
 } from '@aws-sdk/client-sns';
+import { clients } from '../support/aws';
 import { stackEndpoints } from '../support/endpoints';
 
 const endpoints = stackEndpoints();
-const sns = new SNSClient({ endpoint: endpoints.sns, region: endpoints.region, credentials: endpoints.credentials });
+const { sns } = clients(endpoints);
 const app = (platform: string) => endpoints.platformApplications.find((a) => a.includes(`:app/${platform}/`))!;
 const gcm = () => app('GCM');
 const newToken = () => `device-${crypto.randomUUID()}`;

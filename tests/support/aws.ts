@@ -1,7 +1,8 @@
-// SDK clients for tests that look behind the API (S3 objects, table items) on the local stack.
+// SDK clients for tests that look behind the API (S3 objects, table items, SNS endpoints) on the local stack.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { Endpoints } from '../../scripts/lib/client';
 
 export function clients(endpoints: Endpoints) {
@@ -9,6 +10,7 @@ export function clients(endpoints: Endpoints) {
   return {
     s3: new S3Client({ ...base, endpoint: endpoints.s3, forcePathStyle: true }),
     dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb })),
+    sns: new SNSClient({ ...base, endpoint: endpoints.sns }),
   };
 }
 
