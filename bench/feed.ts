@@ -211,7 +211,11 @@ async function main(): Promise<void> {
   const TRIM_EVERY = paramOf(yml, 'feedTrimEvery');
   const TRIM_BATCH = trimmerBatchSize(await readFile(path.join(ROOT, 'services/feed/functions.yml'), 'utf8'));
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'media-share-bench-feed-'));
-  const stack = await startStack({ root: ROOT, dataDir, ports: { api: 0, dynamodb: 0, s3: 0, sns: 0, cognito: 0 } });
+  const stack = await startStack({
+    root: ROOT,
+    dataDir,
+    ports: { api: 0, dynamodb: 0, s3: 0, sns: 0, sqs: 0, cognito: 0 },
+  });
   const e: Endpoints = stack.endpoints;
   const watcher = new StreamWatcher(e);
   const admin = new DynamoDBClient({ endpoint: e.dynamodb, region: e.region, credentials: e.credentials });

@@ -38,7 +38,11 @@ const log = (line: string) => console.log(line);
 async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'media-share-bench-import-'));
   const started = Date.now();
-  const stack = await startStack({ root: ROOT, dataDir, ports: { api: 0, dynamodb: 0, s3: 0, sns: 0, cognito: 0 } });
+  const stack = await startStack({
+    root: ROOT,
+    dataDir,
+    ports: { api: 0, dynamodb: 0, s3: 0, sns: 0, sqs: 0, cognito: 0 },
+  });
   const e = stack.endpoints;
   const base = { region: e.region, credentials: e.credentials };
   const s3 = new S3Client({ ...base, endpoint: e.s3, forcePathStyle: true });

@@ -23,7 +23,7 @@ async function main() {
   const stack = await startStack({
     root: path.resolve(__dirname, '..'),
     dataDir,
-    ports: { api: 0, dynamodb: 0, s3: 0, sns: 0, cognito: 0 },
+    ports: { api: 0, dynamodb: 0, s3: 0, sns: 0, sqs: 0, cognito: 0 },
   });
   try {
     const e = stack.endpoints;

@@ -1,6 +1,6 @@
 // `npm start`: the whole backend on local services. Ctrl-C stops everything, DynamoDB Local's
 // Java process included. Ports: LOCAL_API_PORT (3000), LOCAL_DYNAMODB_PORT (8000),
-// LOCAL_S3_PORT (4569), LOCAL_SNS_PORT (9911), LOCAL_COGNITO_PORT (9229); 0 picks a free port.
+// LOCAL_S3_PORT (4569), LOCAL_SNS_PORT (9911), LOCAL_SQS_PORT (9324), LOCAL_COGNITO_PORT (9229); 0 picks a free port.
 // Data lives in LOCAL_DATA_DIR (default .local/), which a restart keeps.
 import path from 'node:path';
 import { DEFAULT_PORTS, startStack } from './stack';
@@ -22,7 +22,14 @@ async function main() {
   const stack = await startStack({
     root,
     dataDir: path.resolve(root, process.env.LOCAL_DATA_DIR ?? '.local'),
-    ports: { api: port('api'), dynamodb: port('dynamodb'), s3: port('s3'), sns: port('sns'), cognito: port('cognito') },
+    ports: {
+      api: port('api'),
+      dynamodb: port('dynamodb'),
+      s3: port('s3'),
+      sns: port('sns'),
+      sqs: port('sqs'),
+      cognito: port('cognito'),
+    },
   });
   const e = stack.endpoints;
   console.log(

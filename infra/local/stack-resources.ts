@@ -12,6 +12,7 @@ import {
 import { ensureTables } from './dynamodb-tables';
 import type { FunctionConfig } from './runtime';
 import { S3RVER_CREDENTIALS } from './s3';
+import type { QueueConfig } from './sqs';
 import type { Wiring } from './stack-events';
 
 interface TableInfo {
@@ -73,19 +74,48 @@ export function resourceNames(definition: ServiceDefinition, literal: (value: un
   return { topics, queues, buckets, pools, clients, userPoolId, clientId };
 }
 
+/** The definition's queues as the local SQS runs them: visibility timeout, delay, redrive policy. */
+export function queueConfigs(
+  definition: ServiceDefinition,
+  names: ReturnType<typeof resourceNames>,
+  literal: (value: unknown) => unknown,
+): QueueConfig[] {
+  return resourcesOfType(definition, 'AWS::SQS::Queue').map(([id, r]) => {
+    const p = r.Properties ?? {};
+    const redrive = p.RedrivePolicy as { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown } | undefined;
+    const target = (redrive?.deadLetterTargetArn as { 'Fn::GetAtt'?: [string, string] } | undefined)?.[
+      'Fn::GetAtt'
+    ]?.[0];
+    if (redrive && !(target && names.queues.has(target)))
+      throw new Error(`Queue ${id}: the local SQS needs RedrivePolicy.deadLetterTargetArn as !GetAtt <queue>.Arn`);
+    const number = (v: unknown) => (v === undefined ? undefined : Number(literal(v)));
+    return {
+      name: names.queues.get(id)!,
+      visibilityTimeout: number(p.VisibilityTimeout),
+      delaySeconds: number(p.DelaySeconds),
+      ...(redrive
+        ? {
+            redrive: { deadLetterQueue: names.queues.get(target!)!, maxReceiveCount: number(redrive.maxReceiveCount)! },
+          }
+        : {}),
+    };
+  });
+}
+
 /** What !Ref and !GetAtt of the definition's resources resolve to locally. */
 export function localValues(
   region: string,
   tableInfo: Map<string, TableInfo>,
   names: ReturnType<typeof resourceNames>,
   issuer: string,
+  sqsEndpoint: string,
 ): LocalValues {
   const { topics, queues, buckets, pools, clients, userPoolId, clientId } = names;
   return {
     ref(id) {
       if (tableInfo.has(id)) return tableInfo.get(id)!.name;
       if (topics.has(id)) return topics.get(id);
-      if (queues.has(id)) return `http://sqs.local/${LOCAL_ACCOUNT_ID}/${queues.get(id)}`;
+      if (queues.has(id)) return `${sqsEndpoint}/${LOCAL_ACCOUNT_ID}/${queues.get(id)}`;
       if (buckets.has(id)) return buckets.get(id);
       if (id === pools[0]![0]) return userPoolId;
       if (id === clients[0]![0]) return clientId;
@@ -112,7 +142,7 @@ export function localValues(
 export function functionConfigs(
   { definition, region, values }: Wiring,
   stage: string,
-  endpoints: { dynamodb: string; s3: string; sns: string; cognito: string },
+  endpoints: { dynamodb: string; s3: string; sns: string; sqs: string; cognito: string },
 ): Map<string, FunctionConfig> {
   const functions = new Map<string, FunctionConfig>();
   for (const [name, fn] of Object.entries(definition.functions)) {
@@ -130,6 +160,7 @@ export function functionConfigs(
       AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       AWS_ENDPOINT_URL_SNS: endpoints.sns,
+      AWS_ENDPOINT_URL_SQS: endpoints.sqs,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: endpoints.cognito,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_DEV: process.env.POWERTOOLS_DEV ?? 'false',

@@ -19,9 +19,17 @@ import { localLog } from './log';
 import { LocalLambda } from './runtime';
 import { S3RVER_CREDENTIALS, startS3 } from './s3';
 import { startSns } from './sns';
+import { startSqs } from './sqs';
 import { asyncInvocations } from './stack-async';
 import { bucketConfigs, httpRoutes, snsSubscriptions, startStreamMappings, type Wiring } from './stack-events';
-import { createTables, functionConfigs, localValues, platformApplications, resourceNames } from './stack-resources';
+import {
+  createTables,
+  functionConfigs,
+  localValues,
+  platformApplications,
+  queueConfigs,
+  resourceNames,
+} from './stack-resources';
 
 const log = localLog('stack');
 
@@ -34,7 +42,7 @@ export interface StackOptions {
   dataDir: string;
   stage?: string;
   host?: string;
-  ports?: Partial<Record<'api' | 'dynamodb' | 's3' | 'sns' | 'cognito', number>>;
+  ports?: Partial<Record<'api' | 'dynamodb' | 's3' | 'sns' | 'sqs' | 'cognito', number>>;
   /** Delays between Lambda's two retries of a failed asynchronous invocation (AWS: ~1 and ~2 minutes). */
   asyncRetryDelaysMs?: number[];
 }
@@ -47,6 +55,7 @@ export interface Endpoints {
   dynamodb: string;
   s3: string;
   sns: string;
+  sqs: string;
   bucket: string;
   tables: Record<string, string>;
   topics: Record<string, string>;
@@ -63,7 +72,7 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_PORTS = { api: 3000, dynamodb: 8000, s3: 4569, sns: 9911, cognito: 9229 };
+export const DEFAULT_PORTS = { api: 3000, dynamodb: 8000, s3: 4569, sns: 9911, sqs: 9324, cognito: 9229 };
 
 /**
  * Starts the whole backend on local services, wired from serverless.yml:
@@ -114,7 +123,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     stops.push(() => idp.close());
 
-    const values = localValues(region, tableInfo, names, idp.issuer);
+    // SQS with the definition's queues (and their redrive policies).
+    const sqs = await startSqs({
+      port: ports.sqs,
+      host,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      dataDir,
+      queues: queueConfigs(definition, names, literal),
+    });
+    stops.push(() => sqs.close());
+
+    const values = localValues(region, tableInfo, names, idp.issuer, sqs.endpoint);
     const wiring: Wiring = { definition, region, values, pseudo };
 
     // Functions.
@@ -126,6 +146,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       dynamodb: dynamodb.endpoint,
       s3: s3Endpoint,
       sns: snsEndpoint,
+      sqs: sqs.endpoint,
       cognito: idp.endpoint,
     });
     const metrics = new LocalMetrics();
@@ -225,6 +246,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       dynamodb: dynamodb.endpoint,
       s3: s3.endpoint,
       sns: sns.endpoint,
+      sqs: sqs.endpoint,
       bucket: [...buckets.values()][0]!,
       tables: Object.fromEntries([...tableInfo].map(([id, t]) => [id, t.name])),
       topics: Object.fromEntries(topics),

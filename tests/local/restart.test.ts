@@ -16,7 +16,7 @@ let child: ChildProcess | undefined;
 
 function start(): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_DATA_DIR: dataDir, LOCAL_STACK_QUIET: '1' };
-  for (const name of ['API', 'DYNAMODB', 'S3', 'SNS', 'COGNITO']) env[`LOCAL_${name}_PORT`] = '0';
+  for (const name of ['API', 'DYNAMODB', 'S3', 'SNS', 'SQS', 'COGNITO']) env[`LOCAL_${name}_PORT`] = '0';
   // As `npm start` runs it: tsx as a loader inside the one node process (its CLI would be a second
   // process that kills the stack if it does not acknowledge SIGINT within 30 ms).
   const proc = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {

@@ -14,7 +14,7 @@ export default async function setup(): Promise<void> {
   const stack = await startStack({
     root: path.resolve(__dirname, '..', '..'),
     dataDir,
-    ports: { api: 0, dynamodb: 0, s3: 0, sns: 0, cognito: 0 },
+    ports: { api: 0, dynamodb: 0, s3: 0, sns: 0, sqs: 0, cognito: 0 },
     asyncRetryDelaysMs: [200, 400],
   });
   // Test processes start after the global setup, so they inherit this variable.
