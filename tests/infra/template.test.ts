@@ -1,6 +1,6 @@
 // Asserts on the CloudFormation template `osls package` builds (no AWS credentials needed).
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -24,16 +24,22 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'media-share-package-'));
   const env = { ...process.env };
   for (const name of Object.keys(env)) if (name.startsWith('AWS_')) delete env[name];
+  // serverless-esbuild (1.57) zips each function through a temporary folder that it fails to
+  // remove (a non-recursive remove of a full folder): give it one inside `dir`, removed below.
+  const tmp = path.join(dir, 'tmp');
+  await mkdir(tmp);
   await promisify(execFile)(
     path.join(root, 'node_modules', '.bin', 'osls'),
-    ['package', '--stage', 'ci', '--package', dir],
+    ['package', '--stage', 'ci', '--package', path.join(dir, 'package')],
     {
       cwd: root,
-      env: { ...env, AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' },
+      env: { ...env, TMPDIR: tmp, AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent' },
       maxBuffer: 16 * 1024 * 1024,
     },
   );
-  resources = JSON.parse(await readFile(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+  resources = JSON.parse(
+    await readFile(path.join(dir, 'package', 'cloudformation-template-update-stack.json'), 'utf8'),
+  ).Resources;
 }, 180_000);
 
 afterAll(async () => {
