@@ -87,10 +87,17 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Delivery);
   const watchers = new Set<{ endpointArn: string | null; send: (d: Delivery) => void }>();
-  const saveEndpoints = async () => {
-    const tmp = `${endpointsFile}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(Object.fromEntries(endpoints), null, 2));
-    await rename(tmp, endpointsFile);
+  // One write of the endpoints file at a time (two at once would share the temporary file and one
+  // rename would fail); each writes the endpoints as they are when its turn comes.
+  let writing = Promise.resolve();
+  const saveEndpoints = (): Promise<void> => {
+    const write = async () => {
+      const tmp = `${endpointsFile}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify(Object.fromEntries(endpoints), null, 2));
+      await rename(tmp, endpointsFile);
+    };
+    writing = writing.then(write, write);
+    return writing;
   };
 
   const publish = (topicArn: string, message: string, subject?: string): string => {

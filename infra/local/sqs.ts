@@ -72,16 +72,26 @@ export async function startSqs(options: SqsOptions): Promise<LocalSqs> {
     queues.set(config.name, { config, messages });
   }
   const waiters = new Set<() => void>();
+  /** Counts sends and visibility changes, so a long poll that was busy when one happened looks again. */
+  let changes = 0;
   let closed = false;
   let base = '';
   const urlOf = (name: string) => `${base}/${options.accountId}/${name}`;
   const arnOf = (name: string) => `arn:aws:sqs:${options.region}:${options.accountId}:${name}`;
 
-  const save = async (name: string) => {
+  // Writes of one queue's file go one after the other (two at once would share the temporary file);
+  // each writes the queue as it is when its turn comes.
+  const writes = new Map<string, Promise<void>>();
+  const save = (name: string): Promise<void> => {
     const file = path.join(dir, `${name}.json`);
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(queues.get(name)!.messages));
-    await rename(tmp, file);
+    const write = async () => {
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify(queues.get(name)!.messages));
+      await rename(tmp, file);
+    };
+    const next = (writes.get(name) ?? Promise.resolve()).then(write, write);
+    writes.set(name, next);
+    return next;
   };
 
   /** The queue a QueueUrl names (any host: clients may reach the server by another name). */
@@ -195,8 +205,9 @@ export async function startSqs(options: SqsOptions): Promise<LocalSqs> {
         receiveCount: 0,
       };
       queue.messages.push(message);
-      await save(queue.config.name);
+      changes++;
       for (const wake of waiters) wake();
+      await save(queue.config.name);
       return { MessageId: message.id, MD5OfMessageBody: message.md5 };
     },
     async ReceiveMessage(input) {
@@ -212,6 +223,7 @@ export async function startSqs(options: SqsOptions): Promise<LocalSqs> {
       const waitSeconds = intIn(input.WaitTimeSeconds, 'WaitTimeSeconds', 0, 20, 0);
       const deadline = Date.now() + waitSeconds * 1000;
       for (;;) {
+        const seen = changes;
         const now = Date.now();
         const ready = (await receivable(queue.config.name, now)).slice(0, max);
         if (ready.length || now >= deadline || closed) {
@@ -236,6 +248,7 @@ export async function startSqs(options: SqsOptions): Promise<LocalSqs> {
             })),
           };
         }
+        if (changes !== seen) continue;
         // Long polling: wake on a new message, or when the earliest delayed/invisible one is due.
         const next = Math.min(deadline, ...queue.messages.map((m) => m.visibleAt));
         await new Promise<void>((resolve) => {
@@ -278,8 +291,9 @@ export async function startSqs(options: SqsOptions): Promise<LocalSqs> {
         );
       message.visibleAt =
         Date.now() + intIn(input.VisibilityTimeout, 'VisibilityTimeout', 0, MAX_VISIBILITY_SECONDS, 0) * 1000;
-      await save(queue.config.name);
+      changes++;
       for (const wake of waiters) wake();
+      await save(queue.config.name);
       return {};
     },
     async PurgeQueue(input) {

@@ -11,6 +11,8 @@ import {
 import type { Route } from './http-api';
 import type { LocalLambda } from './runtime';
 import type { BucketConfig } from './s3';
+import type { LocalSqs } from './sqs';
+import { type SqsMapping, startSqsMapping } from './sqs-mappings';
 import { startStreamMapping, type StreamMapping } from './streams';
 
 /** The definition, and what its intrinsics (!Ref, !GetAtt, pseudo parameters) resolve to locally. */
@@ -103,6 +105,39 @@ export async function startStreamMappings(
     }
   }
   return mappings;
+}
+
+/** The functions' sqs events, as event-source mappings polling the local SQS. */
+export function startSqsMappings(
+  { definition, region, values, pseudo }: Wiring,
+  opts: { sqs: LocalSqs; lambda: LocalLambda },
+): SqsMapping[] {
+  return Object.entries(definition.functions).flatMap(([name, fn]) =>
+    (fn.events ?? []).flatMap((e) => {
+      if (!e.sqs) return [];
+      const event = (typeof e.sqs === 'object' && !('Fn::GetAtt' in (e.sqs as object)) ? e.sqs : { arn: e.sqs }) as {
+        arn: unknown;
+        batchSize?: number;
+        functionResponseType?: string;
+      };
+      const arn = String(resolveIntrinsics(event.arn, values, pseudo));
+      const queueName = arn.split(':').pop()!;
+      return [
+        startSqsMapping(
+          {
+            functionName: name,
+            queueUrl: opts.sqs.urlOf(queueName),
+            queueArn: arn,
+            region,
+            batchSize: event.batchSize ?? 10,
+            reportBatchItemFailures: event.functionResponseType === 'ReportBatchItemFailures',
+            invoke: (ev) => opts.lambda.invoke(name, ev),
+          },
+          opts.sqs.endpoint,
+        ),
+      ];
+    }),
+  );
 }
 
 /** The functions' httpApi events, as routes with their authorizers. */

@@ -21,7 +21,14 @@ import { S3RVER_CREDENTIALS, startS3 } from './s3';
 import { startSns } from './sns';
 import { startSqs } from './sqs';
 import { asyncInvocations } from './stack-async';
-import { bucketConfigs, httpRoutes, snsSubscriptions, startStreamMappings, type Wiring } from './stack-events';
+import {
+  bucketConfigs,
+  httpRoutes,
+  snsSubscriptions,
+  startSqsMappings,
+  startStreamMappings,
+  type Wiring,
+} from './stack-events';
 import {
   createTables,
   functionConfigs,
@@ -214,6 +221,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
     stops.push(async () => {
       await Promise.all(mappings.map((m) => m.stop()));
+    });
+
+    // SQS event-source mappings (functions' sqs events).
+    const queueMappings = startSqsMappings(wiring, { sqs, lambda });
+    stops.push(async () => {
+      await Promise.all(queueMappings.map((m) => m.stop()));
     });
 
     // HTTP API.
