@@ -93,27 +93,32 @@ it('sends, receives (the SDK checks the MD5 of each body) and deletes a message'
   expect((await counts('plain'))?.ApproximateNumberOfMessagesNotVisible).toBe('0');
 });
 
-it('holds a delayed message back until its delay is over; a long poll returns when it is due', async () => {
+it('holds a delayed message back until its delay is over; a long poll returns it when it is due', async () => {
   await client.send(new SendMessageCommand({ QueueUrl: url('plain'), MessageBody: 'later', DelaySeconds: 1 }));
-  expect((await counts('plain'))?.ApproximateNumberOfMessagesDelayed).toBe('1');
-  expect((await receive('plain')).Messages ?? []).toEqual([]);
-  const { Messages = [] } = await receive('plain', { WaitTimeSeconds: 5 });
+  const { Messages = [] } = await receive('plain', { WaitTimeSeconds: 20 });
   expect(Messages.map((m) => m.Body)).toEqual(['later']);
-  expect(
-    Number(Messages[0]!.Attributes!.ApproximateFirstReceiveTimestamp) - Number(Messages[0]!.Attributes!.SentTimestamp),
-  ).toBeGreaterThanOrEqual(1000);
+  // Received no sooner than its delay after it was sent, however slow this machine is.
+  const { SentTimestamp, ApproximateFirstReceiveTimestamp } = Messages[0]!.Attributes!;
+  expect(Number(ApproximateFirstReceiveTimestamp) - Number(SentTimestamp)).toBeGreaterThanOrEqual(1000);
   await client.send(new DeleteMessageCommand({ QueueUrl: url('plain'), ReceiptHandle: Messages[0]!.ReceiptHandle }));
 });
 
 it('gives a message received and not deleted again after its visibility timeout, then moves it to the dead-letter queue', async () => {
   await client.send(new SendMessageCommand({ QueueUrl: url('work'), MessageBody: 'poison' }));
+  const receivedAt = Date.now();
   const first = await receive('work');
   expect(first.Messages?.map((m) => m.Body)).toEqual(['poison']);
-  expect((await receive('work')).Messages ?? []).toEqual([]); // invisible for 1 s
-  const second = await receive('work', { WaitTimeSeconds: 5 });
+  const second = await receive('work', { WaitTimeSeconds: 20 });
+  // Back no sooner than the queue's visibility timeout (1 s), however slow this machine is.
+  expect(Date.now() - receivedAt).toBeGreaterThanOrEqual(1000);
   expect(second.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
-  // Received maxReceiveCount (2) times: the next receive moves it to the dead-letter queue instead.
-  expect((await receive('work', { WaitTimeSeconds: 3 })).Messages ?? []).toEqual([]);
+  // Received maxReceiveCount (2) times: when it is due again, a receive moves it to the dead-letter
+  // queue instead of returning it.
+  const deadline = Date.now() + 30_000;
+  while ((await counts('work-dlq'))?.ApproximateNumberOfMessages !== '1') {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the message in the dead-letter queue');
+    expect((await receive('work', { WaitTimeSeconds: 1 })).Messages ?? []).toEqual([]);
+  }
   const dead = await receive('work-dlq');
   expect(dead.Messages?.map((m) => m.Body)).toEqual(['poison']);
   const attributes = await client.send(
