@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { jsonFileWriter } from './json-file';
 import { localLog } from './log';
 
 const log = localLog('sns');
@@ -87,18 +88,7 @@ export async function startSns(options: SnsOptions): Promise<LocalSns> {
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Delivery);
   const watchers = new Set<{ endpointArn: string | null; send: (d: Delivery) => void }>();
-  // One write of the endpoints file at a time (two at once would share the temporary file and one
-  // rename would fail); each writes the endpoints as they are when its turn comes.
-  let writing = Promise.resolve();
-  const saveEndpoints = (): Promise<void> => {
-    const write = async () => {
-      const tmp = `${endpointsFile}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(Object.fromEntries(endpoints), null, 2));
-      await rename(tmp, endpointsFile);
-    };
-    writing = writing.then(write, write);
-    return writing;
-  };
+  const saveEndpoints = jsonFileWriter(endpointsFile, () => Object.fromEntries(endpoints));
 
   const publish = (topicArn: string, message: string, subject?: string): string => {
     if (!topics.has(topicArn)) throw new SnsError('NotFound', 'Topic does not exist', 404);

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { jsonFileWriter } from './json-file';
 import { localLog } from './log';
 
 const log = localLog('sqs');
@@ -79,20 +80,13 @@ export async function startSqs(options: SqsOptions): Promise<LocalSqs> {
   const urlOf = (name: string) => `${base}/${options.accountId}/${name}`;
   const arnOf = (name: string) => `arn:aws:sqs:${options.region}:${options.accountId}:${name}`;
 
-  // Writes of one queue's file go one after the other (two at once would share the temporary file);
-  // each writes the queue as it is when its turn comes.
-  const writes = new Map<string, Promise<void>>();
-  const save = (name: string): Promise<void> => {
-    const file = path.join(dir, `${name}.json`);
-    const write = async () => {
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(queues.get(name)!.messages));
-      await rename(tmp, file);
-    };
-    const next = (writes.get(name) ?? Promise.resolve()).then(write, write);
-    writes.set(name, next);
-    return next;
-  };
+  const writers = new Map(
+    [...queues.keys()].map((name) => [
+      name,
+      jsonFileWriter(path.join(dir, `${name}.json`), () => queues.get(name)!.messages),
+    ]),
+  );
+  const save = (name: string): Promise<void> => writers.get(name)!();
 
   /** The queue a QueueUrl names (any host: clients may reach the server by another name). */
   const queueOf = (url: unknown) => {

@@ -1,10 +1,12 @@
 // The DynamoDB loops every store needs, written once: a Query followed through all its pages (the
 // SDK's paginator), BatchGetItem per 100 keys and BatchWriteItem per 25 requests with their
-// unprocessed keys and items retried, all under one retry policy.
+// unprocessed keys and items retried, all under one retry policy; and a mark that only moves forward.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
   paginateQuery,
+  UpdateCommand,
   type BatchGetCommandOutput,
   type BatchWriteCommandOutput,
   type DynamoDBDocumentClient,
@@ -111,4 +113,31 @@ export async function batchWriteAll(
       pending = out.UnprocessedItems?.[table];
     }
   });
+}
+
+/**
+ * Sets `attribute` of the item at `key` to `value` unless it already holds a value at least as
+ * high (strings compare as DynamoDB does): a mark that only moves forward, whoever writes last.
+ */
+export async function raiseAttribute(
+  db: DynamoDBDocumentClient,
+  table: string,
+  key: Item,
+  attribute: string,
+  value: string,
+): Promise<void> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: 'SET #a = :v',
+        ConditionExpression: 'attribute_not_exists(#a) OR #a < :v',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExpressionAttributeValues: { ':v': value },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }

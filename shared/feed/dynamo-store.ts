@@ -1,7 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { batchWriteAll, queryAll, type WriteRequest } from '#shared/aws/dynamo';
+import { GetCommand, PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll, queryAll, raiseAttribute, type WriteRequest } from '#shared/aws/dynamo';
 
 import {
   publicBucketOf,
@@ -74,19 +73,13 @@ export class FeedRepository implements FeedStore {
 
   /** Raises the floor (never lowers it): written before the entries below it are dropped. */
   async raiseFloor(userId: string, floor: string): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { feedKey: userFeedKey(userId), sortKey: WINDOW_SORT_KEY },
-          UpdateExpression: 'SET floor = :f',
-          ConditionExpression: 'attribute_not_exists(floor) OR floor < :f',
-          ExpressionAttributeValues: { ':f': floor },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await raiseAttribute(
+      this.db,
+      this.tableName,
+      { feedKey: userFeedKey(userId), sortKey: WINDOW_SORT_KEY },
+      'floor',
+      floor,
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { raiseAttribute } from '#shared/aws/dynamo';
 import { type EntryGroup, expiryOf, type InboxEntry } from '#shared/notifications/model';
 import type { InboxStore } from '#shared/notifications/ports';
 
@@ -95,19 +95,7 @@ export class NotificationRepository implements InboxStore {
   }
 
   async markSeen(userId: string, upTo: string): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { userId, sortKey: SEEN_KEY },
-          UpdateExpression: 'SET upTo = :u',
-          ConditionExpression: 'attribute_not_exists(upTo) OR upTo < :u',
-          ExpressionAttributeValues: { ':u': upTo },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await raiseAttribute(this.db, this.tableName, { userId, sortKey: SEEN_KEY }, 'upTo', upTo);
   }
 }
 

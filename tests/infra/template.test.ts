@@ -19,6 +19,18 @@ const statementsOf = (fnId: string): any[] =>
     (policy: any) => policy.PolicyDocument.Statement,
   );
 const DATA_SERVICES = ['dynamodb', 's3', 'sns', 'sqs', 'cognito-idp', 'kms'];
+const TABLE_WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+/** The resources (as JSON) a function's role may write table items in. */
+const writesOf = (fnId: string): string[] =>
+  statementsOf(fnId)
+    .filter((st: any) => [st.Action].flat().some((a: string) => TABLE_WRITES.includes(a)))
+    .flatMap((st: any) => [st.Resource].flat().map((r: any) => JSON.stringify(r)));
+/** The tables whose streams a function reads (resource ids). */
+const streamSourcesOf = (fnId: string): string[] =>
+  ofType('AWS::Lambda::EventSourceMapping')
+    .filter(([, m]) => m.Properties.FunctionName['Fn::GetAtt'][0] === fnId)
+    .map(([, m]) => m.Properties.EventSourceArn['Fn::GetAtt'][0])
+    .sort();
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'media-share-package-'));
@@ -168,17 +180,7 @@ describe('packaged template', () => {
   });
 
   it('subscribes the feed builder to both streams and the trimmer to the Feed stream; only they write the Feed table, and nothing else', () => {
-    const sources = ofType('AWS::Lambda::EventSourceMapping')
-      .filter(([, m]) => m.Properties.FunctionName['Fn::GetAtt'][0] === 'FeedBuilderLambdaFunction')
-      .map(([, m]) => m.Properties.EventSourceArn['Fn::GetAtt'][0])
-      .sort();
-    expect(sources).toEqual(['ContentTable', 'FriendshipsTable']);
-    const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-    const writesOf = (fnId: string) => {
-      return statementsOf(fnId)
-        .filter((st: any) => [st.Action].flat().some((a: string) => WRITES.includes(a)))
-        .flatMap((st: any) => [st.Resource].flat().map((r: any) => JSON.stringify(r)));
-    };
+    expect(streamSourcesOf('FeedBuilderLambdaFunction')).toEqual(['ContentTable', 'FriendshipsTable']);
     const feedTable = JSON.stringify({ 'Fn::GetAtt': ['FeedTable', 'Arn'] });
     expect(writesOf('FeedBuilderLambdaFunction')).toEqual([feedTable]);
     expect(writesOf('FeedTrimmerLambdaFunction')).toEqual([feedTable]);
@@ -275,30 +277,14 @@ describe('packaged template', () => {
   });
 
   it('subscribes the notifier to the Content and Friendships streams; only it writes inbox entries, which expire', () => {
-    const sources = ofType('AWS::Lambda::EventSourceMapping')
-      .filter(([, m]) => m.Properties.FunctionName['Fn::GetAtt'][0] === 'NotifierLambdaFunction')
-      .map(([, m]) => m.Properties.EventSourceArn['Fn::GetAtt'][0])
-      .sort();
-    expect(sources).toEqual(['ContentTable', 'FriendshipsTable']);
+    expect(streamSourcesOf('NotifierLambdaFunction')).toEqual(['ContentTable', 'FriendshipsTable']);
     const notifications = JSON.stringify({ 'Fn::GetAtt': ['NotificationsTable', 'Arn'] });
-    const writers = (action: string) =>
-      ofType('AWS::Lambda::Function')
-        .map(([id]) => id)
-        .filter((id) =>
-          statementsOf(id).some(
-            (st: any) =>
-              [st.Action].flat().includes(action) &&
-              [st.Resource].flat().some((r: any) => JSON.stringify(r) === notifications),
-          ),
-        )
-        .sort();
-    expect(writers('dynamodb:UpdateItem')).toEqual(['MarkNotificationsSeenLambdaFunction', 'NotifierLambdaFunction']);
-    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'])
-      expect(writers(action), action).toEqual([]);
-    const notifierWrites = statementsOf('NotifierLambdaFunction')
-      .filter((st: any) => [st.Action].flat().some((a: string) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)))
-      .flatMap((st: any) => [st.Resource].flat().map((r: any) => JSON.stringify(r)));
-    expect(notifierWrites).toEqual([notifications]);
+    expect(writesOf('NotifierLambdaFunction')).toEqual([notifications]);
+    const writers = ofType('AWS::Lambda::Function')
+      .map(([id]) => id)
+      .filter((id) => writesOf(id).includes(notifications))
+      .sort();
+    expect(writers).toEqual(['MarkNotificationsSeenLambdaFunction', 'NotifierLambdaFunction']);
     expect(resources.NotificationsTable!.Properties.TimeToLiveSpecification).toEqual({
       AttributeName: 'expiresAt',
       Enabled: true,

@@ -4,10 +4,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { type LocalSqs, startSqs } from '../../infra/local/sqs';
+import type { LocalSqs } from '../../infra/local/sqs';
 import { type SqsMapping, type SqsMappingConfig, startSqsMapping } from '../../infra/local/sqs-mappings';
+import { localSqs } from '../support/sqs';
 
 let dataDir: string;
 let sqs: LocalSqs;
@@ -16,24 +22,12 @@ const mappings: SqsMapping[] = [];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'media-share-sqs-mappings-'));
-  sqs = await startSqs({
-    port: 0,
-    host: '127.0.0.1',
-    region: 'us-east-1',
-    accountId: '000000000000',
-    dataDir,
-    queues: [
-      { name: 'ok' },
-      { name: 'partial', visibilityTimeout: 1 },
-      { name: 'failing', visibilityTimeout: 1, redrive: { deadLetterQueue: 'failing-dlq', maxReceiveCount: 2 } },
-      { name: 'failing-dlq' },
-    ],
-  });
-  client = new SQSClient({
-    endpoint: sqs.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-  });
+  ({ sqs, client } = await localSqs(dataDir, [
+    { name: 'ok' },
+    { name: 'partial', visibilityTimeout: 1 },
+    { name: 'failing', visibilityTimeout: 1, redrive: { deadLetterQueue: 'failing-dlq', maxReceiveCount: 2 } },
+    { name: 'failing-dlq' },
+  ]));
 });
 
 afterAll(async () => {

@@ -14,9 +14,10 @@ import {
   QueueDoesNotExist,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type LocalSqs, type QueueConfig, startSqs } from '../../infra/local/sqs';
+import type { LocalSqs, QueueConfig } from '../../infra/local/sqs';
+import { localSqs } from '../support/sqs';
 
 const QUEUES: QueueConfig[] = [
   { name: 'work', visibilityTimeout: 1, redrive: { deadLetterQueue: 'work-dlq', maxReceiveCount: 2 } },
@@ -28,19 +29,7 @@ let sqs: LocalSqs;
 let client: SQSClient;
 
 async function start(): Promise<void> {
-  sqs = await startSqs({
-    port: 0,
-    host: '127.0.0.1',
-    region: 'us-east-1',
-    accountId: '000000000000',
-    dataDir,
-    queues: QUEUES,
-  });
-  client = new SQSClient({
-    endpoint: sqs.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  ({ sqs, client } = await localSqs(dataDir, QUEUES));
 }
 
 beforeAll(async () => {
