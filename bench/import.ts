@@ -110,7 +110,7 @@ async function main() {
       const items = Array.from({ length: written }, (_, i) => ({
         userId: `${p}raw${i}`,
         displayName: `User ${i}`,
-        notificationPreferences: { newContent: true, friendRequests: true },
+        notificationPreferences: { newContent: true, friendRequests: true, friendAccepts: true },
         createdAt: new Date(0).toISOString(),
         updatedAt: new Date(0).toISOString(),
       }));

@@ -41,7 +41,7 @@ function badLine(kind: number, p: string, n: number): string {
 interface ExpectedUser {
   displayName: string;
   avatarContentId?: string;
-  notificationPreferences: { newContent: boolean; friendRequests: boolean };
+  notificationPreferences: { newContent: boolean; friendRequests: boolean; friendAccepts: boolean };
 }
 
 export interface ImportFile {
@@ -110,7 +110,7 @@ export function generateImportFile(p: string, lines: number): ImportFile {
       users.set(userId, {
         displayName: line.displayName as string,
         ...(i % 3 === 0 ? { avatarContentId: AVATAR } : {}),
-        notificationPreferences: { newContent: !(update && i % 2 === 1), friendRequests: true },
+        notificationPreferences: { newContent: !(update && i % 2 === 1), friendRequests: true, friendAccepts: true },
       });
       seen(userId, n);
       parts.push(JSON.stringify(line));
@@ -209,7 +209,8 @@ export async function wrongUsers(
       item.displayName === want.displayName &&
       item.avatarContentId === want.avatarContentId &&
       prefs.newContent === want.notificationPreferences.newContent &&
-      prefs.friendRequests === want.notificationPreferences.friendRequests;
+      prefs.friendRequests === want.notificationPreferences.friendRequests &&
+      prefs.friendAccepts === want.notificationPreferences.friendAccepts;
     return right ? [] : [userId];
   });
 }

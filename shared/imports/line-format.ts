@@ -15,9 +15,13 @@ const userLineSchema = z.strictObject({
   userId: userIdSchema,
   displayName: displayNameSchema,
   avatarContentId: z.uuid().optional(),
-  // Either preference may be given alone; what a line leaves out keeps its stored value.
+  // Any preference may be given alone; what a line leaves out keeps its stored value.
   notificationPreferences: z
-    .strictObject({ newContent: z.boolean().optional(), friendRequests: z.boolean().optional() })
+    .strictObject({
+      newContent: z.boolean().optional(),
+      friendRequests: z.boolean().optional(),
+      friendAccepts: z.boolean().optional(),
+    })
     .optional(),
 });
 

@@ -51,6 +51,11 @@ export function planUser(
       storedPrefs.friendRequests,
       DEFAULT_NOTIFICATION_PREFERENCES.friendRequests,
     ),
+    friendAccepts: pickBoolean(
+      patch.notificationPreferences?.friendAccepts,
+      storedPrefs.friendAccepts,
+      DEFAULT_NOTIFICATION_PREFERENCES.friendAccepts,
+    ),
   };
   const storedAvatar = typeof stored?.avatarContentId === 'string' ? stored.avatarContentId : undefined;
   const avatarContentId = patch.avatarContentId ?? storedAvatar;
@@ -60,7 +65,10 @@ export function planUser(
     stored.avatarContentId === avatarContentId &&
     storedPrefs.newContent === notificationPreferences.newContent &&
     storedPrefs.friendRequests === notificationPreferences.friendRequests &&
-    Object.keys(storedPrefs).length === 2
+    storedPrefs.friendAccepts === notificationPreferences.friendAccepts &&
+    // Exactly these three: an item stored before friendAccepts existed (two keys) is rewritten
+    // once with the default, and an item with extra keys is cleaned up.
+    Object.keys(storedPrefs).length === 3
   ) {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from '#shared/aws/dynamo';
-import type { Profile, ProfileInput } from '#shared/users/model';
+import { DEFAULT_NOTIFICATION_PREFERENCES, type Profile, type ProfileInput } from '#shared/users/model';
 
 /** The Users table: one profile item per user, keyed by userId. */
 export class UserRepository {
@@ -40,6 +40,8 @@ export class UserRepository {
           ':prefs': {
             newContent: input.notificationPreferences.newContent,
             friendRequests: input.notificationPreferences.friendRequests,
+            friendAccepts:
+              input.notificationPreferences.friendAccepts ?? DEFAULT_NOTIFICATION_PREFERENCES.friendAccepts,
           },
           ':now': now.toISOString(),
           ...(avatar ? { ':avatar': avatar } : {}),

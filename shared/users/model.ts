@@ -3,6 +3,8 @@ import { z } from 'zod';
 export interface NotificationPreferences {
   newContent: boolean;
   friendRequests: boolean;
+  /** A friend request the user sent was accepted. */
+  friendAccepts: boolean;
 }
 
 /** An item of the Users table. */
@@ -17,7 +19,11 @@ export interface Profile {
 
 export const DISPLAY_NAME_MAX = 80;
 
-export const DEFAULT_NOTIFICATION_PREFERENCES: NotificationPreferences = { newContent: true, friendRequests: true };
+export const DEFAULT_NOTIFICATION_PREFERENCES: NotificationPreferences = {
+  newContent: true,
+  friendRequests: true,
+  friendAccepts: true,
+};
 
 export const displayNameSchema = z
   .string()
@@ -38,13 +44,18 @@ export const userIdSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9._@+=:-]+$/, 'must contain only letters, digits and . _ @ + = : -');
 
-/** PUT /me: the whole editable profile (PUT replaces; an absent or null avatar means none). */
+/**
+ * PUT /me: the whole editable profile (PUT replaces; an absent or null avatar means none).
+ * friendAccepts came later and is optional so that older clients keep working: being a
+ * replacement, an absent value means the default (true), not the stored value.
+ */
 export const putProfileSchema = z.strictObject({
   displayName: displayNameSchema,
   avatarContentId: z.uuid().nullable().optional(),
   notificationPreferences: z.strictObject({
     newContent: z.boolean(),
     friendRequests: z.boolean(),
+    friendAccepts: z.boolean().optional(),
   }),
 });
 
@@ -60,7 +71,11 @@ export const meViewSchema = z
     userId: z.string(),
     displayName: z.string().nullable(),
     avatarContentId: z.string().nullable(),
-    notificationPreferences: z.object({ newContent: z.boolean(), friendRequests: z.boolean() }),
+    notificationPreferences: z.object({
+      newContent: z.boolean(),
+      friendRequests: z.boolean(),
+      friendAccepts: z.boolean(),
+    }),
     createdAt: z.iso.datetime().optional(),
     updatedAt: z.iso.datetime().optional(),
   })

@@ -30,7 +30,8 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
   // A space and a '+': S3 events carry keys URL-encoded ('+' for a space, '%2B' for a '+').
   const key = `imports/${run}/team a+b.jsonl`;
 
-  // Already stored: dave (updated by the file), dave and ben friends, erin blocking ann.
+  // Already stored: dave (updated by the file; preferences as stored before friendAccepts
+  // existed), dave and ben friends, erin blocking ann.
   const stored = {
     userId: dave,
     displayName: 'Dave',
@@ -64,7 +65,7 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
     JSON.stringify({ type: 'friendship', userId, friendId, status });
   const lines = [
     /* 1 */ user(ann, 'Ann'),
-    /* 2 */ user(ben, 'Ben', { notificationPreferences: { friendRequests: false } }),
+    /* 2 */ user(ben, 'Ben', { notificationPreferences: { friendRequests: false, friendAccepts: false } }),
     /* 3 */ '',
     /* 4 */ friendship(ann, ben, 'requested'),
     /* 5 */ `{"type":"user","userId":"${cid}"`,
@@ -147,17 +148,23 @@ it('imports users and friendships, reports malformed and blocked lines, and chan
     userId: ann,
     displayName: 'Annie',
     avatarContentId: AVATAR_2,
-    notificationPreferences: { newContent: true, friendRequests: true },
+    notificationPreferences: { newContent: true, friendRequests: true, friendAccepts: true },
     createdAt: now,
     updatedAt: now,
   });
   expect(first.users.get(ben)).toMatchObject({
     displayName: 'Ben',
-    notificationPreferences: { newContent: true, friendRequests: false },
+    notificationPreferences: { newContent: true, friendRequests: false, friendAccepts: false },
   });
   expect(first.users.get(cid)).toMatchObject({ displayName: 'Cíd 😀' });
-  // Updated: what the line leaves out (avatar, preferences) and createdAt are kept.
-  expect(first.users.get(dave)).toEqual({ ...stored, displayName: 'David', updatedAt: now });
+  // Updated: what the line leaves out (avatar, preferences) and createdAt are kept; the stored
+  // preferences gain friendAccepts with its default.
+  expect(first.users.get(dave)).toEqual({
+    ...stored,
+    displayName: 'David',
+    notificationPreferences: { ...stored.notificationPreferences, friendAccepts: true },
+    updatedAt: now,
+  });
   expect(first.users.get(dave)!.updatedAt).not.toBe(T0);
 
   // The later line for ann and ben (accepted) won over the request: both edges, one since.

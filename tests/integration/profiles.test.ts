@@ -9,7 +9,9 @@ import { stackEndpoints } from '../support/endpoints';
 
 const endpoints = stackEndpoints();
 const { dynamo } = clients(endpoints);
+// What clients written before friendAccepts existed send; it reads back with the default.
 const PREFS = { newContent: true, friendRequests: false };
+const PREFS_SHOWN = { ...PREFS, friendAccepts: true };
 
 const getMe = (s: Session) => api(endpoints, 'GET', '/me', { token: s.accessToken });
 const putMe = (s: Session, body: unknown) => api(endpoints, 'PUT', '/me', { token: s.accessToken, body });
@@ -49,7 +51,7 @@ describe('GET /me and PUT /me', () => {
       userId: ada.userId,
       displayName: null,
       avatarContentId: null,
-      notificationPreferences: { newContent: true, friendRequests: true },
+      notificationPreferences: { newContent: true, friendRequests: true, friendAccepts: true },
     });
     expect(await storedProfile(ada)).toBeUndefined();
   });
@@ -61,11 +63,12 @@ describe('GET /me and PUT /me', () => {
       userId: ada.userId,
       displayName: 'Ada Lovelace',
       avatarContentId: null,
-      notificationPreferences: PREFS,
+      notificationPreferences: PREFS_SHOWN,
       createdAt: expect.any(String),
       updatedAt: put.body.createdAt,
     });
     expect((await getMe(ada)).body).toEqual(put.body);
+    expect((await storedProfile(ada))?.notificationPreferences).toEqual(PREFS_SHOWN);
   });
 
   it('replaces the profile on the next PUT and keeps createdAt', async () => {
@@ -79,6 +82,20 @@ describe('GET /me and PUT /me', () => {
     expect(put.body).toMatchObject({ displayName: 'Ada', avatarContentId: adaPicture, createdAt: before.createdAt });
     expect(Date.parse(put.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(before.updatedAt));
     expect((await getMe(ada)).body).toEqual(put.body);
+  });
+
+  it('stores friendAccepts when given, and puts the default back when a later PUT leaves it out', async () => {
+    const cy = await signUp(endpoints);
+    const off = { newContent: true, friendRequests: true, friendAccepts: false };
+    const put = await putMe(cy, { displayName: 'Cy', notificationPreferences: off });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body.notificationPreferences).toEqual(off);
+    expect((await getMe(cy)).body.notificationPreferences).toEqual(off);
+    expect((await storedProfile(cy))?.notificationPreferences).toEqual(off);
+    // PUT replaces: an absent friendAccepts means the default, not the stored value.
+    const replaced = await putMe(cy, { displayName: 'Cy', notificationPreferences: PREFS });
+    expect(replaced.body.notificationPreferences).toEqual(PREFS_SHOWN);
+    expect((await storedProfile(cy))?.notificationPreferences).toEqual(PREFS_SHOWN);
   });
 
   it('removes the avatar when it is null or left out', async () => {
@@ -132,6 +149,10 @@ describe('GET /me and PUT /me', () => {
       [
         { displayName: 'Ada', notificationPreferences: { newContent: 'yes', friendRequests: true } },
         ['notificationPreferences.newContent'],
+      ],
+      [
+        { displayName: 'Ada', notificationPreferences: { ...PREFS, friendAccepts: 'no' } },
+        ['notificationPreferences.friendAccepts'],
       ],
       [{ displayName: 'Ada' }, ['notificationPreferences']],
       [{ displayName: 'Ada', notificationPreferences: PREFS, userId: 'someone-else' }, ['']],

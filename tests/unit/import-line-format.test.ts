@@ -25,6 +25,12 @@ describe('parseLine', () => {
       kind: 'record',
       record: { type: 'user', userId: 'u-2', displayName: 'Ben' },
     });
+    expect(
+      parseLine('{"type":"user","userId":"u-3","displayName":"Cid","notificationPreferences":{"friendAccepts":false}}'),
+    ).toEqual({
+      kind: 'record',
+      record: { type: 'user', userId: 'u-3', displayName: 'Cid', notificationPreferences: { friendAccepts: false } },
+    });
   });
 
   it('accepts both friendship statuses', () => {
@@ -60,6 +66,10 @@ describe('parseLine', () => {
     [
       '{"type":"user","userId":"a","displayName":"A","notificationPreferences":{"push":true}}',
       'notificationPreferences: Unrecognized key: "push"',
+    ],
+    [
+      '{"type":"user","userId":"a","displayName":"A","notificationPreferences":{"friendAccepts":"no"}}',
+      'notificationPreferences.friendAccepts: Invalid input: expected boolean, received string',
     ],
     ['{"type":"friendship","userId":"a","friendId":"a","status":"accepted"}', 'friendId: must differ from userId'],
     [

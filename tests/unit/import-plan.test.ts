@@ -20,7 +20,7 @@ describe('user lines', () => {
     expect(planUser('a', { displayName: 'Ann' }, undefined, NOW)).toEqual({
       userId: 'a',
       displayName: 'Ann',
-      notificationPreferences: { newContent: true, friendRequests: true },
+      notificationPreferences: { newContent: true, friendRequests: true, friendAccepts: true },
       createdAt: NOW,
       updatedAt: NOW,
     });
@@ -30,7 +30,7 @@ describe('user lines', () => {
     userId: 'a',
     displayName: 'Ann',
     avatarContentId: AVATAR,
-    notificationPreferences: { newContent: false, friendRequests: true },
+    notificationPreferences: { newContent: false, friendRequests: true, friendAccepts: true },
     createdAt: T0,
     updatedAt: T0,
   };
@@ -56,7 +56,7 @@ describe('user lines', () => {
     ).toEqual({
       ...stored,
       displayName: 'Annie',
-      notificationPreferences: { newContent: false, friendRequests: false },
+      notificationPreferences: { newContent: false, friendRequests: false, friendAccepts: true },
       updatedAt: NOW,
     });
   });
@@ -72,9 +72,35 @@ describe('user lines', () => {
     };
     expect(planUser('a', { displayName: 'Ann' }, odd, NOW)).toEqual({
       ...odd,
-      notificationPreferences: { newContent: false, friendRequests: true },
+      notificationPreferences: { newContent: false, friendRequests: true, friendAccepts: true },
       updatedAt: NOW,
     });
+  });
+
+  it('takes friendAccepts from a line, and keeps a stored false when the line leaves it out', () => {
+    const off = planUser('a', { displayName: 'Ann', notificationPreferences: { friendAccepts: false } }, stored, NOW);
+    expect(off).toEqual({
+      ...stored,
+      notificationPreferences: { newContent: false, friendRequests: true, friendAccepts: false },
+      updatedAt: NOW,
+    });
+    expect(planUser('a', { displayName: 'Ann' }, off, NOW)).toBeUndefined();
+  });
+
+  it('rewrites preferences stored before friendAccepts existed once, with its default, then counts them unchanged', () => {
+    const twoKeys = { ...stored, notificationPreferences: { newContent: false, friendRequests: true } };
+    const rewritten = planUser('a', { displayName: 'Ann' }, twoKeys, NOW);
+    expect(rewritten).toEqual({
+      ...stored,
+      notificationPreferences: { newContent: false, friendRequests: true, friendAccepts: true },
+      updatedAt: NOW,
+    });
+    expect(planUser('a', { displayName: 'Ann' }, rewritten, '2024-07-01T00:00:00.000Z')).toBeUndefined();
+  });
+
+  it('rewrites preferences with a key beyond the three', () => {
+    const extra = { ...stored, notificationPreferences: { ...stored.notificationPreferences, email: true } };
+    expect(planUser('a', { displayName: 'Ann' }, extra, NOW)).toEqual({ ...stored, updatedAt: NOW });
   });
 });
 

@@ -133,7 +133,7 @@ describe('importFile', () => {
     expect(files.reports.map((r) => r.status)).toEqual(['RUNNING', 'COMPLETED']);
     expect(store.users.get('ann')).toMatchObject({ displayName: 'Annie' });
     expect(store.users.get('ben')).toMatchObject({
-      notificationPreferences: { newContent: false, friendRequests: true },
+      notificationPreferences: { newContent: false, friendRequests: true, friendAccepts: true },
     });
     expect(store.edges.get(edgeKey('ann', 'ben'))).toMatchObject({
       state: 'accepted',
@@ -198,7 +198,7 @@ describe('importFile', () => {
     expect(store.users.get('ann')).toEqual({
       userId: 'ann',
       displayName: 'Annie',
-      notificationPreferences: { newContent: true, friendRequests: true },
+      notificationPreferences: { newContent: true, friendRequests: true, friendAccepts: true },
       createdAt: '2024-06-01T12:00:00.000Z',
       updatedAt: '2024-06-01T12:00:00.000Z',
     });

@@ -13,13 +13,13 @@ const AVATAR = '3f2b8c1e-9a4d-4e6f-8b7a-1c2d3e4f5a6b';
 const valid = {
   displayName: 'Ada',
   avatarContentId: AVATAR,
-  notificationPreferences: { newContent: false, friendRequests: true },
+  notificationPreferences: { newContent: false, friendRequests: true, friendAccepts: false },
 };
 const profile: Profile = {
   userId: 'u1',
   displayName: 'Ada',
   avatarContentId: AVATAR,
-  notificationPreferences: { newContent: false, friendRequests: true },
+  notificationPreferences: { newContent: false, friendRequests: true, friendAccepts: false },
   createdAt: '2024-05-01T10:00:00.000Z',
   updatedAt: '2024-06-01T10:00:00.000Z',
 };
@@ -47,18 +47,34 @@ describe('putProfileSchema', () => {
     expect(failingPaths({ ...valid, avatarContentId: 'not-a-uuid' })).toEqual(['avatarContentId']);
   });
 
-  it('needs both notification preferences, as booleans, and nothing else', () => {
+  it('needs newContent and friendRequests, takes friendAccepts optionally, all as booleans, and nothing else', () => {
     expect(failingPaths({ ...valid, notificationPreferences: { newContent: 'yes', friendRequests: true } })).toEqual([
       'notificationPreferences.newContent',
     ]);
     expect(failingPaths({ ...valid, notificationPreferences: { newContent: true } })).toEqual([
       'notificationPreferences.friendRequests',
     ]);
+    expect(failingPaths({ ...valid, notificationPreferences: { newContent: true, friendAccepts: true } })).toEqual([
+      'notificationPreferences.friendRequests',
+    ]);
+    for (const friendAccepts of ['yes', 1, null]) {
+      expect(
+        failingPaths({ ...valid, notificationPreferences: { ...valid.notificationPreferences, friendAccepts } }),
+        JSON.stringify(friendAccepts),
+      ).toEqual(['notificationPreferences.friendAccepts']);
+    }
     expect(
       failingPaths({ ...valid, notificationPreferences: { ...valid.notificationPreferences, email: true } }),
     ).toEqual(['notificationPreferences']);
     const { notificationPreferences, ...without } = valid;
     expect(failingPaths(without)).toEqual(['notificationPreferences']);
+  });
+
+  it('accepts preferences without friendAccepts (clients older than it), leaving it absent', () => {
+    const older = { ...valid, notificationPreferences: { newContent: true, friendRequests: false } };
+    const parsed = putProfileSchema.parse(older);
+    expect(parsed).toEqual(older);
+    expect(parsed.notificationPreferences.friendAccepts).toBeUndefined();
   });
 
   it("refuses unknown fields, such as a userId or createdAt of the client's choosing", () => {
@@ -94,12 +110,22 @@ describe('meView', () => {
       avatarContentId: null,
       notificationPreferences: DEFAULT_NOTIFICATION_PREFERENCES,
     });
+    expect(DEFAULT_NOTIFICATION_PREFERENCES).toEqual({ newContent: true, friendRequests: true, friendAccepts: true });
   });
 
   it('shows a stored profile', () => {
     expect(meView('u1', profile)).toEqual({ ...profile });
     const { avatarContentId, ...noAvatar } = profile;
     expect(meView('u1', noAvatar).avatarContentId).toBeNull();
+  });
+
+  it('fills in friendAccepts (true) for a profile stored before it existed', () => {
+    const older = { ...profile, notificationPreferences: { newContent: false, friendRequests: true } } as Profile;
+    expect(meView('u1', older).notificationPreferences).toEqual({
+      newContent: false,
+      friendRequests: true,
+      friendAccepts: true,
+    });
   });
 });
 
