@@ -2,13 +2,13 @@
 // friends, users, devices, media, uploads, imports, auth), with fixed inner names:
 // - `model.ts` and the feature's other plain modules (visibility, view, plan, ...): the project's
 //   rules, and the use cases (builder, reader, access, tickets, importer), on the feature's `ports.ts`;
-// - `dynamo-*.ts`, `s3-*.ts`, `sns-*.ts`, `lambda-*.ts`: adapters, the only feature files that see
+// - `dynamo-*.ts`, `s3-*.ts`, `sns-*.ts`, `sqs-*.ts`, `lambda-*.ts`: adapters, the only feature files that see
 //   AWS (the SDK, Lambda event shapes, table attributes and keys);
 // - `deps.ts`: the wiring of adapters into use cases for a feature's handlers.
 // Beside the features: shared/core (errors, cursors, bounded concurrency: used everywhere),
 // shared/http (routes, apiRoute, HTTP errors, OpenAPI), shared/lambda (event wrappers, observability,
 // configuration) and shared/aws (clients, the DynamoDB paging and batch helpers).
-const ADAPTER = '(dynamo|s3|sns|lambda)-[^/]+\\.ts$|deps\\.ts$';
+const ADAPTER = '(dynamo|s3|sns|sqs|lambda)-[^/]+\\.ts$|deps\\.ts$';
 const PLAIN = `^shared/(?!core/|http/|lambda/|aws/)[^/]+/(?!${ADAPTER})[^/]+\\.ts$`;
 const AWS_TYPES = '(^|/)node_modules/(@aws-sdk/|@types/aws-lambda/|aws-lambda/)';
 
@@ -18,7 +18,7 @@ module.exports = {
     {
       name: 'plain-without-aws',
       comment:
-        "A feature's model and use cases import no AWS SDK and no Lambda event types: its adapters (dynamo-*, s3-*, sns-*, lambda-*) do.",
+        "A feature's model and use cases import no AWS SDK and no Lambda event types: its adapters (dynamo-*, s3-*, sns-*, sqs-*, lambda-*) do.",
       severity: 'error',
       from: { path: PLAIN },
       to: { path: AWS_TYPES },

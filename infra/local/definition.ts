@@ -52,10 +52,15 @@ export interface ServiceDefinition {
 
 const exec = promisify(execFile);
 
-export async function loadServiceDefinition(root: string, stage = 'local'): Promise<ServiceDefinition> {
+export async function loadServiceDefinition(
+  root: string,
+  stage = 'local',
+  params: Record<string, string | number> = {},
+): Promise<ServiceDefinition> {
   const bin = path.join(root, 'node_modules', '.bin', 'osls');
+  const paramArgs = Object.entries(params).flatMap(([name, value]) => ['--param', `${name}=${value}`]);
   try {
-    const { stdout } = await exec(bin, ['print', '--format', 'json', '--stage', stage], {
+    const { stdout } = await exec(bin, ['print', '--format', 'json', '--stage', stage, ...paramArgs], {
       cwd: root,
       maxBuffer: 32 * 1024 * 1024,
       env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },

@@ -48,6 +48,8 @@ export interface StackOptions {
   root: string;
   dataDir: string;
   stage?: string;
+  /** Stage parameters over the definition's (as `osls --param name=value` sets them). */
+  params?: Record<string, string | number>;
   host?: string;
   ports?: Partial<Record<'api' | 'dynamodb' | 's3' | 'sns' | 'sqs' | 'cognito', number>>;
   /** Delays between Lambda's two retries of a failed asynchronous invocation (AWS: ~1 and ~2 minutes). */
@@ -101,7 +103,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
 
   try {
-    const definition = await loadServiceDefinition(options.root, stage);
+    const definition = await loadServiceDefinition(options.root, stage, options.params);
     const region = definition.provider.region;
     const pseudo = pseudoParameters(region);
     const staticValues: LocalValues = { ref: () => undefined, getAtt: () => undefined };

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { tracer } from '#shared/core/observability';
 
 /** A document client as the stores expect it (undefined attributes left out). */
@@ -18,3 +19,5 @@ export const dynamo = documentClient(tracer.captureAWSv3Client(new DynamoDBClien
 export const s3 = tracer.captureAWSv3Client(new S3Client({}));
 
 export const sns = tracer.captureAWSv3Client(new SNSClient({}));
+
+export const sqs = tracer.captureAWSv3Client(new SQSClient({}));

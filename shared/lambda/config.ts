@@ -6,8 +6,8 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
   return value;
 }
 
-export function requireIntEnv(name: string): number {
-  const raw = requireEnv(name);
+export function requireIntEnv(name: string, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = requireEnv(name, env);
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value <= 0) {
     throw new Error(`Environment variable ${name} must be a positive integer, got "${raw}".`);

@@ -5,10 +5,12 @@ import { type EntryGroup, expiryOf, type InboxEntry } from '#shared/notification
 import type { InboxStore } from '#shared/notifications/ports';
 
 /**
- * The item that holds how far a user has seen their inbox. Its sort key sorts after every entry's
- * (entries start with an ISO time), so pages stop below it.
+ * The item that holds how far a user has seen their inbox. Items that are not entries (this one,
+ * the push window's `~push`) have sort keys starting with `~`, after every entry's (entries start
+ * with an ISO time), so pages stop below MARKERS.
  */
 const SEEN_KEY = '~seen';
+const MARKERS = '~';
 
 interface StoredEntry {
   userId: string;
@@ -17,6 +19,8 @@ interface StoredEntry {
   actorId: string;
   at: string;
   contentIds?: Set<string>;
+  /** Keys of the events the push path has taken (shared/notifications/push.ts). */
+  pushed?: Set<string>;
   updatedAt: string;
   expiresAt: number;
 }
@@ -34,11 +38,11 @@ export class NotificationRepository implements InboxStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async record(recipientId: string, group: EntryGroup, contentId?: string): Promise<void> {
-    await this.db.send(
+  async record(recipientId: string, group: EntryGroup, eventKey: string, contentId?: string): Promise<boolean> {
+    const out = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { userId: recipientId, sortKey: `${group.at}#${group.type}#${group.actorId}` },
+        Key: entryKey(recipientId, group),
         UpdateExpression: `SET #type = :type, actorId = :actor, #at = :at, updatedAt = :now, expiresAt = :exp${contentId ? ' ADD contentIds :ids' : ''}`,
         ExpressionAttributeNames: { '#type': 'type', '#at': 'at' },
         ExpressionAttributeValues: {
@@ -49,6 +53,19 @@ export class NotificationRepository implements InboxStore {
           ':exp': expiryOf(group.at),
           ...(contentId ? { ':ids': new Set([contentId]) } : {}),
         },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return ((out.Attributes?.pushed as Set<string> | undefined) ?? new Set()).has(eventKey);
+  }
+
+  async markPushed(recipientId: string, group: EntryGroup, eventKey: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: entryKey(recipientId, group),
+        UpdateExpression: 'ADD pushed :k',
+        ExpressionAttributeValues: { ':k': new Set([eventKey]) },
       }),
     );
   }
@@ -62,7 +79,7 @@ export class NotificationRepository implements InboxStore {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'userId = :u AND sortKey < :before',
-        ExpressionAttributeValues: { ':u': userId, ':before': before ?? SEEN_KEY },
+        ExpressionAttributeValues: { ':u': userId, ':before': before ?? MARKERS },
         ScanIndexForward: false,
         Limit: limit + 1,
         ConsistentRead: true,
@@ -78,7 +95,7 @@ export class NotificationRepository implements InboxStore {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'userId = :u AND sortKey BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':u': userId, ':from': after ? `${after}~` : '0', ':to': SEEN_KEY.slice(0, 1) },
+        ExpressionAttributeValues: { ':u': userId, ':from': after ? `${after}~` : '0', ':to': MARKERS },
         ScanIndexForward: false,
         Limit: limit,
         ConsistentRead: true,
@@ -97,6 +114,10 @@ export class NotificationRepository implements InboxStore {
   async markSeen(userId: string, upTo: string): Promise<void> {
     await raiseAttribute(this.db, this.tableName, { userId, sortKey: SEEN_KEY }, 'upTo', upTo);
   }
+}
+
+function entryKey(userId: string, group: EntryGroup): { userId: string; sortKey: string } {
+  return { userId, sortKey: `${group.at}#${group.type}#${group.actorId}` };
 }
 
 function fromItem(item: StoredEntry): InboxEntry {

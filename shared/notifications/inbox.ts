@@ -35,17 +35,26 @@ export class InboxReader {
       this.inbox.seenUpTo(readerId),
       this.inbox.page(readerId, before, limit),
     ]);
-    const unseenEntries = await this.inbox.newerThan(readerId, seenUpTo, UNSEEN_MAX);
     const [shown, unseen] = await Promise.all([
       this.visible(readerId, entries, seenUpTo),
-      this.visible(readerId, unseenEntries, seenUpTo),
+      this.unseenAfter(readerId, seenUpTo),
     ]);
     const last = entries.at(-1);
     return {
       items: shown,
       ...(more && last ? { cursor: encodeCursor(scope, { before: last.entryId }) } : {}),
-      unseen: unseen.length,
+      unseen,
     };
+  }
+
+  /** The entries newer than the reader's seen mark that they may see (at most 99): the badge. */
+  async unseen(readerId: string): Promise<number> {
+    return this.unseenAfter(readerId, await this.inbox.seenUpTo(readerId));
+  }
+
+  private async unseenAfter(readerId: string, seenUpTo: string | undefined): Promise<number> {
+    const entries = await this.inbox.newerThan(readerId, seenUpTo, UNSEEN_MAX);
+    return (await this.visible(readerId, entries, seenUpTo)).length;
   }
 
   private async visible(

@@ -32,6 +32,18 @@ const streamSourcesOf = (fnId: string): string[] =>
     .map(([, m]) => m.Properties.EventSourceArn['Fn::GetAtt'][0])
     .sort();
 
+const PUSHERS = ['NotifierLambdaFunction', 'PushFlusherLambdaFunction'];
+const text = (r: any) => (typeof r === 'string' ? r : r['Fn::Sub']);
+const appArns = ['app/APNS/media-share-ci', 'app/APNS_SANDBOX/media-share-ci-sandbox', 'app/GCM/media-share-ci'].map(
+  (a) => `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${a}`,
+);
+const endpointArns = appArns.map((a) => `${a.replace(':app/', ':endpoint/')}/*`);
+/** A function's SNS grants: actions and resources (as the template writes them) per statement. */
+const snsGrants = (fnId: string) =>
+  statementsOf(fnId)
+    .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('sns:')))
+    .map((st: any) => ({ actions: [st.Action].flat().sort(), resources: [st.Resource].flat().map(text).sort() }));
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'media-share-package-'));
   const env = { ...process.env };
@@ -156,7 +168,10 @@ describe('packaged template', () => {
   });
 
   it('gives every stream mapping partial batch responses, bisect, bounded retries and an on-failure destination', () => {
-    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    // (A queue's mapping has none of these: its queue's redrive policy bounds retries, checked below.)
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => m.Properties.EventSourceArn['Fn::GetAtt']?.[1] === 'StreamArn',
+    );
     expect(mappings.length).toBeGreaterThan(0);
     for (const [id, m] of mappings) {
       const p = m.Properties;
@@ -243,15 +258,7 @@ describe('packaged template', () => {
     expect(authorizer.IdentitySource).toEqual(['$request.header.Authorization']);
   });
 
-  it('lets the device functions touch only the endpoints of the stage platform applications, and no other function any', () => {
-    const text = (r: any) => (typeof r === 'string' ? r : r['Fn::Sub']);
-    const apps = ['app/APNS/media-share-ci', 'app/APNS_SANDBOX/media-share-ci-sandbox', 'app/GCM/media-share-ci'];
-    const appArns = apps.map((a) => `arn:\${AWS::Partition}:sns:\${AWS::Region}:\${AWS::AccountId}:${a}`);
-    const endpointArns = appArns.map((a) => `${a.replace(':app/', ':endpoint/')}/*`);
-    const snsGrants = (fnId: string) =>
-      statementsOf(fnId)
-        .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('sns:')))
-        .map((st: any) => ({ actions: [st.Action].flat().sort(), resources: [st.Resource].flat().map(text).sort() }));
+  it('lets the device functions, the notifier and the flusher touch only the endpoints of the stage platform applications, and no other function any', () => {
     expect(snsGrants('RegisterDeviceLambdaFunction')).toEqual([
       { actions: ['sns:CreatePlatformEndpoint'], resources: [...appArns].sort() },
       { actions: ['sns:GetEndpointAttributes', 'sns:SetEndpointAttributes'], resources: [...endpointArns].sort() },
@@ -260,11 +267,19 @@ describe('packaged template', () => {
       { actions: ['sns:DeleteEndpoint'], resources: [...endpointArns].sort() },
     ]);
     expect(snsGrants('ListDevicesLambdaFunction')).toEqual([]);
+    // Pushes: Publish to the devices' endpoints, and DeleteEndpoint for the ones SNS reports disabled.
+    for (const fnId of PUSHERS)
+      expect(snsGrants(fnId), fnId).toEqual([
+        { actions: ['sns:DeleteEndpoint', 'sns:Publish'], resources: [...endpointArns].sort() },
+      ]);
     const endpointActions = /^sns:(CreatePlatformEndpoint|DeleteEndpoint|SetEndpointAttributes|GetEndpointAttributes)$/;
     for (const [fnId] of ofType('AWS::Lambda::Function')) {
-      if (['RegisterDeviceLambdaFunction', 'DeleteDeviceLambdaFunction'].includes(fnId)) continue;
+      if (['RegisterDeviceLambdaFunction', 'DeleteDeviceLambdaFunction', ...PUSHERS].includes(fnId)) continue;
       const granted = snsGrants(fnId).flatMap((g: any) => g.actions.filter((a: string) => endpointActions.test(a)));
       expect(granted, fnId).toEqual([]);
+      // Any other Publish goes to a topic of the stack, never to an endpoint or a wildcard.
+      for (const grant of snsGrants(fnId).filter((g: any) => g.actions.includes('sns:Publish')))
+        for (const resource of grant.resources) expect(JSON.stringify(resource), fnId).not.toMatch(/endpoint|\*/);
     }
     const env = resources.RegisterDeviceLambdaFunction!.Properties.Environment.Variables;
     expect(
@@ -276,19 +291,60 @@ describe('packaged template', () => {
     ).toEqual(appArns);
   });
 
-  it('subscribes the notifier to the Content and Friendships streams; only it writes inbox entries, which expire', () => {
+  it('subscribes the notifier to the Content and Friendships streams; only it and the flusher write inbox entries, which expire', () => {
     expect(streamSourcesOf('NotifierLambdaFunction')).toEqual(['ContentTable', 'FriendshipsTable']);
     const notifications = JSON.stringify({ 'Fn::GetAtt': ['NotificationsTable', 'Arn'] });
-    expect(writesOf('NotifierLambdaFunction')).toEqual([notifications]);
+    const devices = JSON.stringify({ 'Fn::GetAtt': ['DevicesTable', 'Arn'] });
+    // Its own table, and the device rows of endpoints SNS reports disabled (DeleteItem only).
+    for (const fnId of PUSHERS) expect(writesOf(fnId).sort(), fnId).toEqual([devices, notifications].sort());
+    for (const fnId of PUSHERS)
+      expect(
+        statementsOf(fnId).filter((st: any) => JSON.stringify(st.Resource) === devices),
+        fnId,
+      ).toEqual([expect.objectContaining({ Action: ['dynamodb:Query', 'dynamodb:DeleteItem'] })]);
     const writers = ofType('AWS::Lambda::Function')
       .map(([id]) => id)
       .filter((id) => writesOf(id).includes(notifications))
       .sort();
-    expect(writers).toEqual(['MarkNotificationsSeenLambdaFunction', 'NotifierLambdaFunction']);
+    expect(writers).toEqual([
+      'MarkNotificationsSeenLambdaFunction',
+      'NotifierLambdaFunction',
+      'PushFlusherLambdaFunction',
+    ]);
     expect(resources.NotificationsTable!.Properties.TimeToLiveSpecification).toEqual({
       AttributeName: 'expiresAt',
       Enabled: true,
     });
+  });
+
+  it('carries push window ends on a delay queue with a dead-letter queue, sent by the pushers and read by the flusher only', () => {
+    const queue = resources.PushWindowQueue!.Properties;
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['PushWindowDeadLetterQueue', 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => m.Properties.EventSourceArn['Fn::GetAtt']?.[0] === 'PushWindowQueue',
+    ) as [[string, Resource]];
+    expect(mapping.Properties.FunctionName['Fn::GetAtt'][0]).toBe('PushFlusherLambdaFunction');
+    expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    // The queue outlasts a failing flusher's retries (Lambda advises six times its timeout).
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * resources.PushFlusherLambdaFunction!.Properties.Timeout);
+    const pushQueue = JSON.stringify({ 'Fn::GetAtt': ['PushWindowQueue', 'Arn'] });
+    const sqsGrants = (fnId: string) =>
+      statementsOf(fnId)
+        .filter((st: any) => JSON.stringify(st.Resource) === pushQueue)
+        .flatMap((st: any) => [st.Action].flat())
+        .sort();
+    expect(sqsGrants('NotifierLambdaFunction')).toEqual(['sqs:SendMessage']);
+    expect(sqsGrants('PushFlusherLambdaFunction')).toEqual([
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
+    ]);
+    for (const [fnId] of ofType('AWS::Lambda::Function'))
+      if (!PUSHERS.includes(fnId)) expect(sqsGrants(fnId), fnId).toEqual([]);
   });
 
   it('lets a browser app on another origin send every request header the routes read and read every response header they document', () => {

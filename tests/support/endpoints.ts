@@ -4,6 +4,9 @@ import type { Endpoints } from '../../infra/local/stack';
 
 export const ENDPOINTS_VARIABLE = 'MEDIA_SHARE_TEST_ENDPOINTS';
 
+/** The integration stack's push window (stage parameter notifyWindowSeconds; 60 by default). */
+export const PUSH_WINDOW_SECONDS = 30;
+
 export function stackEndpoints(): Endpoints {
   const raw = process.env[ENDPOINTS_VARIABLE];
   if (!raw) {

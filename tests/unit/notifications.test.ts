@@ -104,12 +104,17 @@ describe('entryGroupOf', () => {
 class MemoryInbox implements InboxStore {
   readonly entries = new Map<string, InboxEntry>();
   seen = new Map<string, string>();
-  async record(recipientId: string, group: EntryGroup, contentId?: string) {
+  readonly pushed = new Set<string>();
+  async record(recipientId: string, group: EntryGroup, eventKey: string, contentId?: string) {
     const entryId = `${group.at}#${group.type}#${group.actorId}`;
     const key = `${recipientId}|${entryId}`;
     const entry = this.entries.get(key) ?? { userId: recipientId, entryId, ...group, contentIds: [], updatedAt: at };
     if (contentId && !entry.contentIds.includes(contentId)) entry.contentIds = [...entry.contentIds, contentId].sort();
     this.entries.set(key, entry);
+    return this.pushed.has(`${key}|${eventKey}`);
+  }
+  async markPushed(recipientId: string, group: EntryGroup, eventKey: string) {
+    this.pushed.add(`${recipientId}|${group.at}#${group.type}#${group.actorId}|${eventKey}`);
   }
   private of(userId: string) {
     return [...this.entries.values()]
@@ -141,12 +146,21 @@ describe('Notifier', () => {
       reads++;
       return ['ben', 'cy'];
     };
-    const notifier = new Notifier(inbox, { mutualFriends }, 60);
+    const pushed: string[] = [];
+    const pusher = {
+      onEvent: async (recipientId: string) => {
+        pushed.push(recipientId);
+        return 'sent' as const;
+      },
+    };
+    const notifier = new Notifier(inbox, { mutualFriends }, 60, pusher);
     const before = item({ status: 'PENDING' });
     await notifier.onContentChange(before, item());
     await notifier.onContentChange(before, item());
     await notifier.onContentChange(item(), item({ caption: 'edited' }));
     expect(reads).toBe(2);
+    // A redelivered record is not handed to the push path again.
+    expect(pushed.sort()).toEqual(['ben', 'cy']);
     expect([...inbox.entries.values()].map((e) => [e.userId, e.contentIds])).toEqual([
       ['ben', [item().contentId]],
       ['cy', [item().contentId]],
@@ -180,9 +194,9 @@ describe('InboxReader', () => {
 
   it('counts only the pictures the reader may still see, and drops an entry left with none', async () => {
     const { inbox, reader: r } = reader([pictures[0]!]);
-    await inbox.record('ben', group('ana', 1), pictures[0]);
-    await inbox.record('ben', group('ana', 1), pictures[1]);
-    await inbox.record('ben', group('cy', 2), pictures[1]);
+    await inbox.record('ben', group('ana', 1), 'key', pictures[0]);
+    await inbox.record('ben', group('ana', 1), 'key', pictures[1]);
+    await inbox.record('ben', group('cy', 2), 'key', pictures[1]);
     const page = await r.page('ben', undefined, 10);
     expect(page.items).toEqual([
       expect.objectContaining({
@@ -198,8 +212,8 @@ describe('InboxReader', () => {
 
   it('shows nothing of a user either side blocks, pages with a cursor, and counts unseen entries after the mark', async () => {
     const { inbox, reader: r } = reader(pictures, { dan: 'blocked' });
-    await inbox.record('ben', group('dan', 1, 'friend-request'));
-    for (let minute = 2; minute < 7; minute++) await inbox.record('ben', group('ana', minute), pictures[0]);
+    await inbox.record('ben', group('dan', 1, 'friend-request'), 'key');
+    for (let minute = 2; minute < 7; minute++) await inbox.record('ben', group('ana', minute), 'key', pictures[0]);
     await inbox.markSeen('ben', group('ana', 4).at);
     const first = await r.page('ben', undefined, 3);
     expect(first.items.map((i) => i.at.slice(14, 16))).toEqual(['06', '05', '04']);
